@@ -229,7 +229,7 @@ class Policy(_Frozen):
 
     version: Literal[1] = 1
     controller: Controller
-    categories: tuple[Category, ...] = ()
+    categories: tuple[Category, ...] = Field(default=(), validate_default=True)
     providers: tuple[Provider, ...] = ()
     workflows: tuple[Workflow, ...] = ()
     collections: tuple[VaultCollection, ...] = ()
