@@ -31,12 +31,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class Database:
     """One engine per process; ``session()`` yields a unit of work that commits on success."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, schema: str | None = None) -> None:
         self.url = url
+        self.schema = schema
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            if schema:
+                # A schema per tenant or per test: every connection searches it first.
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             sync_engine: Engine = self.engine.sync_engine
