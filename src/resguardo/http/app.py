@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -17,6 +16,7 @@ from resguardo import __version__
 from resguardo.errors import ResguardoError
 from resguardo.http.errors import error_body, status_for
 from resguardo.http.limits import BodySizeLimit
+from resguardo.http.responses import JSONResponse
 from resguardo.services import Services
 
 __all__ = ["ROUTER_MODULES", "create_app"]
@@ -43,7 +43,7 @@ def create_app(services: Services) -> FastAPI:
     app = FastAPI(
         title="Resguardo",
         version=__version__,
-        default_response_class=ORJSONResponse,
+        default_response_class=JSONResponse,
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
@@ -51,35 +51,36 @@ def create_app(services: Services) -> FastAPI:
     app.state.services = services
 
     @app.exception_handler(ResguardoError)
-    async def _domain_error(_req: Request, exc: ResguardoError) -> ORJSONResponse:
+    async def _domain_error(_req: Request, exc: ResguardoError) -> JSONResponse:
         status = status_for(exc)
         extra = {"details": exc.details} if exc.details else {}
-        return ORJSONResponse(error_body(exc.code, exc.message, status, **extra), status_code=status)
+        body = error_body(exc.code, exc.message, status, **extra)
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_req: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:
         # Only locations and error kinds: pydantic's "input" would echo the caller's value.
         fields = [".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()]
-        return ORJSONResponse(
+        return JSONResponse(
             error_body("invalid_request", "The request does not match the schema.", 400,
                        details={"fields": fields}),
             status_code=400,
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_req: Request, exc: StarletteHTTPException) -> ORJSONResponse:
+    async def _http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return ORJSONResponse(
+        return JSONResponse(
             error_body(code, "Not found." if exc.status_code == 404 else "Request refused.",
                        exc.status_code),
             status_code=exc.status_code,
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_req: Request, exc: Exception) -> ORJSONResponse:
+    async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
         # The exception text may hold request data: log only its class.
         log.error("unhandled error", extra={"error_class": type(exc).__name__})
-        return ORJSONResponse(
+        return JSONResponse(
             error_body("internal_error", "Internal error.", 500), status_code=500
         )
 
@@ -88,15 +89,15 @@ def create_app(services: Services) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", include_in_schema=False)
-    async def readyz() -> ORJSONResponse:
+    async def readyz() -> JSONResponse:
         try:
             async with services.db.session() as session:
                 await session.execute(text("select 1"))
         except Exception:
-            return ORJSONResponse(
+            return JSONResponse(
                 error_body("not_ready", "The store is not reachable.", 503), status_code=503
             )
-        return ORJSONResponse({"status": "ready"})
+        return JSONResponse({"status": "ready"})
 
     for module_name in ROUTER_MODULES + tuple(services.extras.get("router_modules", ())):
         module = importlib.import_module(module_name)

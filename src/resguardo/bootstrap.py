@@ -1,0 +1,76 @@
+"""Assemble the process from settings: the one place that knows how the areas fit together."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from resguardo.clock import Clock, SystemClock
+from resguardo.errors import ConfigError
+from resguardo.policy.schema import Policy
+from resguardo.services import Services
+from resguardo.settings import Settings
+from resguardo.store.db import Database
+from resguardo.store.migrate import upgrade
+
+__all__ = ["build_services", "initialise", "is_initialised", "load_policy_file"]
+
+
+def is_initialised(settings: Settings) -> bool:
+    """Whether ``init`` has run for this data directory."""
+    return settings.policy_path.exists()
+
+
+def load_policy_file(path: Path) -> Policy:
+    """Load and validate the policy file (errors name file, line and field)."""
+    from resguardo.policy.loader import load_policy
+
+    return load_policy(path).policy
+
+
+async def initialise(settings: Settings) -> list[str]:
+    """Create the data directory, a KEK file (0600), the default policy and the schema."""
+    done: list[str] = []
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if settings.kek_env is None and not settings.kek_file.exists():
+        from resguardo.crypto.keyprovider import FileKeyProvider
+
+        FileKeyProvider.create(settings.kek_file)
+        done.append(f"created key-encryption key {settings.kek_file}")
+    if not settings.policy_path.exists():
+        from resguardo.policy.loader import default_policy_text
+
+        settings.policy_path.parent.mkdir(parents=True, exist_ok=True)
+        settings.policy_path.write_text(default_policy_text(), encoding="utf-8")
+        done.append(f"wrote default policy {settings.policy_path}")
+    db = Database(settings.effective_database_url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+    done.append("database schema up to date")
+    return done
+
+
+def build_services(
+    settings: Settings,
+    *,
+    env: Mapping[str, str] | None = None,
+    clock: Clock | None = None,
+    policy: Policy | None = None,
+) -> Services:
+    """Build every long-lived part once; the app factory and the CLI share this.
+
+    Synchronous on purpose: nothing here may open a connection, because uvicorn runs the
+    app in its own event loop. Async set-up goes into ``services.extras["startup"]``.
+    """
+    env = os.environ if env is None else env
+    if policy is None:
+        if not settings.policy_path.exists():
+            raise ConfigError("No policy file: run `resguardo init` first.")
+        policy = load_policy_file(settings.policy_path)
+    db = Database(settings.effective_database_url)
+    services = Services(settings=settings, policy=policy, db=db, clock=clock or SystemClock())
+    services.extras.setdefault("shutdown", []).append(db.dispose)
+    return services
