@@ -5,6 +5,7 @@ Every model is frozen; the loaded policy is immutable for the life of the proces
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 __all__ = [
     "DEFAULT_CATEGORIES",
     "AdapterKind",
+    "AnomalyPolicy",
     "Art9Condition",
     "Category",
     "Controller",
@@ -21,6 +23,7 @@ __all__ = [
     "CustomRecognizer",
     "Environment",
     "LegalBasis",
+    "OfficeHours",
     "Policy",
     "Provider",
     "RetentionRule",
@@ -99,8 +102,11 @@ class Environment(StrEnum):
 
 # EEA member states plus the ISO code "EU" for region-wide deployments.
 EEA = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-    "IS LI NO EU".split()
+    [
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE",
+        "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+        "IS", "LI", "NO", "EU",
+    ]
 )
 
 
@@ -122,11 +128,25 @@ class Category(_Frozen):
     entity_types: tuple[str, ...] = ()
 
 
+_ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
+
+
 class CredentialRef(_Frozen):
     """Where a provider credential lives: never inline in the policy."""
 
     env: str | None = None
     file: str | None = None
+
+    @field_validator("env")
+    @classmethod
+    def _env_is_a_name(cls, value: str | None) -> str | None:
+        # A pasted key here would sit in the file in clear: accept only a variable name.
+        if value is not None and not _ENV_NAME.fullmatch(value):
+            raise ValueError(
+                "must be the NAME of an environment variable (e.g. OPENAI_API_KEY), "
+                "not the key itself"
+            )
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> CredentialRef:
@@ -150,9 +170,13 @@ class Provider(_Frozen):
     max_retries: int = 2
     live_only: bool = False
     environments: tuple[Environment, ...] = (Environment.LIVE, Environment.TEST)
+    # Categories this provider may ever receive, whatever a workflow allows (None: no cap).
+    categories: tuple[str, ...] | None = None
+    description: str = ""
 
     @property
     def in_eea(self) -> bool:
+        """Whether the provider processes data inside the EEA."""
         return self.country.upper() in EEA
 
 
@@ -169,6 +193,8 @@ class WorkflowCollectionAccess(_Frozen):
     read: bool = True
     write: bool = False
     retention_days: int | None = Field(default=None, gt=0)
+    # Narrows the collection's field allowlist for this workflow (None: the collection's).
+    fields: tuple[str, ...] | None = None
 
 
 Endpoint = Literal[
@@ -223,6 +249,59 @@ class CustomRecognizer(_Frozen):
             raise ValueError("give exactly one of 'pattern' or 'deny_list'")
         return self
 
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                # The position and reason only: the pattern itself may name confidential terms.
+                raise ValueError(f"is not a valid regular expression ({exc.msg})") from None
+        return value
+
+
+class OfficeHours(_Frozen):
+    """When use is expected; requests outside raise an off-hours alert."""
+
+    start: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(default="20:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    days: tuple[int, ...] = (1, 2, 3, 4, 5)  # ISO weekdays, Monday = 1
+
+
+class AnomalyPolicy(_Frozen):
+    """Baselines and thresholds for anomaly alerts (per key and workflow)."""
+
+    enabled: bool = True
+    # A Slack/Teams incoming-webhook URL embeds a secret: prefer webhook_url_file.
+    webhook_url: str | None = None
+    webhook_url_file: str | None = None
+    timezone: str = "Europe/Madrid"
+    office_hours: OfficeHours | None = Field(default_factory=OfficeHours)
+    window_minutes: int = Field(default=5, gt=0, le=1440)
+    baseline_windows: int = Field(default=12, gt=0, le=1000)
+    min_baseline_requests: int = Field(default=20, ge=0)
+    rate_per_minute: int = Field(default=300, gt=0)
+    rate_spike_factor: float = Field(default=5.0, gt=1)
+    entities_spike_factor: float = Field(default=4.0, gt=1)
+    min_entities: int = Field(default=10, ge=0)
+    blocked_ratio: float = Field(default=0.5, gt=0, le=1)
+    min_requests_for_ratio: int = Field(default=10, gt=0)
+    new_provider: bool = True
+    new_network: bool = True
+    cooldown_minutes: int = Field(default=30, ge=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone") from None
+        return value
+
 
 class Policy(_Frozen):
     """The whole ``resguardo.yaml``."""
@@ -239,6 +318,7 @@ class Policy(_Frozen):
     audit_retention_days: int = Field(default=365 * 2, gt=0)
     breach_deadline_hours: int = Field(default=72, gt=0)
     session_ttl_seconds: int = Field(default=3600, gt=0)
+    anomaly: AnomalyPolicy = Field(default_factory=AnomalyPolicy)
 
     @field_validator("categories", mode="before")
     @classmethod
@@ -281,7 +361,7 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
         entity_types=(
             "PERSON", "EMAIL", "PHONE", "ADDRESS", "DATE_OF_BIRTH", "DATE", "AGE",
             "IP_ADDRESS", "ES_DNI", "ES_NIE", "ES_NSS", "PASSPORT", "US_SSN",
-            "NATIONAL_ID", "LICENSE_PLATE", "ID",
+            "NATIONAL_ID", "LICENSE_PLATE", "ID", "LOCATION", "GENDER",
         ),
     ),
     Category(
