@@ -20,6 +20,7 @@ def load_all() -> None:
 
 _TABLE_MODULES: tuple[str, ...] = (
     # one line per area, e.g. "resguardo.crypto.tables",
+    "resguardo.crypto.tables",
     "resguardo.auth.tables",
     "resguardo.audit.tables",
     "resguardo.vault.tables",
