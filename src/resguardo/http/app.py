@@ -24,7 +24,11 @@ __all__ = ["ROUTER_MODULES", "create_app"]
 log = logging.getLogger("resguardo.http")
 
 # Each module exposes ``build_router(services) -> APIRouter``; areas add theirs here.
-ROUTER_MODULES: tuple[str, ...] = ()
+ROUTER_MODULES: tuple[str, ...] = (
+    "resguardo.http.admin_routes",
+    "resguardo.http.vault_routes",
+    "resguardo.http.audit_routes",
+)
 
 
 def create_app(services: Services) -> FastAPI:
