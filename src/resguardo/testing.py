@@ -77,6 +77,8 @@ class RegexDetector:
             for m in re.finditer(re.escape(kv.value), text, re.IGNORECASE):
                 found.append(Finding(m.start(), m.end(), kv.type, 1.0, "known"))
         for entity_type, pattern in _FAKE_PATTERNS:
+            if entity_type == "EMAIL" and "@" not in text:
+                continue
             for m in pattern.finditer(text):
                 found.append(Finding(m.start(), m.end(), entity_type, 0.9, "rule"))
         if len(found) < 2:

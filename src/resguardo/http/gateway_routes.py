@@ -1,0 +1,117 @@
+"""OpenAI-compatible routes: thin Starlette handlers over ``resguardo.gateway``.
+
+Plain routes (no pydantic models for whole bodies, no dependency injection): the body is
+parsed once with orjson and checked only for the shape the pipeline relies on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from resguardo.auth.principal import Authenticator, Principal
+from resguardo.errors import InputError
+from resguardo.gateway.pipeline import Gateway
+from resguardo.gateway.protect import ProtectService
+from resguardo.gateway.scan import KNOWN_HEADER
+from resguardo.providers.base import Endpoint
+from resguardo.services import Services
+
+__all__ = ["build_router"]
+
+Json = dict[str, Any]
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def _json(content: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth and auth[:7].lower() == "bearer ":
+        return auth[7:].strip()
+    # Azure-style and Anthropic-style clients put the key in their own header.
+    return request.headers.get("api-key") or request.headers.get("x-api-key")
+
+
+async def _body(request: Request) -> Json:
+    raw = await request.body()
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise InputError("The body is not valid JSON.", code="invalid_json") from None
+    if not isinstance(body, dict):
+        raise InputError("The body must be a JSON object.")
+    return body
+
+
+def _check(body: Json, endpoint: Endpoint) -> None:
+    # Only what the pipeline relies on; the provider validates the rest.
+    if "model" in body and not isinstance(body["model"], str):
+        raise InputError("'model' must be a string.", details={"fields": ["model"]})
+    if endpoint == "chat":
+        messages = body.get("messages")
+        if not isinstance(messages, list) or not messages or not all(
+            isinstance(m, dict) for m in messages
+        ):
+            raise InputError("'messages' must be a non-empty list of objects.",
+                             details={"fields": ["messages"]})
+    elif endpoint == "responses":
+        if not isinstance(body.get("input"), str | list):
+            raise InputError("'input' must be a string or a list.", details={"fields": ["input"]})
+    elif endpoint == "embeddings" and not isinstance(body.get("input"), str | list):
+        raise InputError("'input' must be a string or a list.", details={"fields": ["input"]})
+    if "stream" in body and not isinstance(body["stream"], bool):
+        raise InputError("'stream' must be a boolean.", details={"fields": ["stream"]})
+
+
+def build_router(services: Services) -> APIRouter:
+    """The /v1 routes, bound to the gateway built by ``install_gateway``."""
+    gateway: Gateway = services.extras["gateway"]
+    protect: ProtectService = services.extras["protect"]
+    auth: Authenticator = services.extras["authenticator"]
+    router = APIRouter()
+
+    async def principal_of(request: Request) -> Principal:
+        client = request.client
+        return await auth.authenticate(_bearer(request), client.host if client else None)
+
+    def llm(endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+        async def handler(request: Request) -> Response:
+            principal = await principal_of(request)
+            body = await _body(request)
+            _check(body, endpoint)
+            result = await gateway.handle(principal, endpoint, body,
+                                          request.headers.get(KNOWN_HEADER))
+            if isinstance(result, dict):
+                return _json(result)
+            return StreamingResponse(result, media_type="text/event-stream",
+                                     headers=_SSE_HEADERS)
+
+        return handler
+
+    async def models(request: Request) -> Response:
+        return _json(gateway.models(await principal_of(request)))
+
+    async def protect_route(request: Request) -> Response:
+        principal = await principal_of(request)
+        return _json(await protect.protect(principal, await _body(request),
+                                           request.headers.get(KNOWN_HEADER)))
+
+    async def restore_route(request: Request) -> Response:
+        principal = await principal_of(request)
+        return _json(await protect.restore(principal, await _body(request)))
+
+    router.add_route("/v1/chat/completions", llm("chat"), methods=["POST"])
+    router.add_route("/v1/responses", llm("responses"), methods=["POST"])
+    router.add_route("/v1/embeddings", llm("embeddings"), methods=["POST"])
+    router.add_route("/v1/models", models, methods=["GET"])
+    router.add_route("/v1/protect", protect_route, methods=["POST"])
+    router.add_route("/v1/restore", restore_route, methods=["POST"])
+    return router
