@@ -38,6 +38,10 @@ SUB_APPS: tuple[tuple[str, str], ...] = (
     ("resguardo.cli.scan_cmd", "scan"),
     ("resguardo.cli.synth_cmd", "synth"),
     ("resguardo.cli.eval_cmd", "eval"),
+    ("resguardo.cli.anonymize_cmd", "anonymize"),
+    ("resguardo.cli.report_cmd", "report"),
+    ("resguardo.cli.incident_cmd", "incident"),
+    ("resguardo.cli.review_cmd", "review"),
 )
 
 

@@ -1,0 +1,1 @@
+"""Keeping live and test apart: the live-subject guard and environment helpers."""
