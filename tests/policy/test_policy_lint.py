@@ -67,6 +67,7 @@ CASES: list[tuple[str, Mutation]] = [
     ("special-dpia", lambda d: _special_local(d, art9_condition="explicit_consent")),
     ("art22-human-review", lambda d: _wf(d).update(automated_decision=True, dpia="DPIA-2")),
     ("art22-dpia", lambda d: _wf(d).update(automated_decision=True, human_review=True)),
+    ("dpia-required", lambda d: _wf(d).update(data_subjects=["employees"])),  # + AI model
     ("missing-legal-basis", lambda d: _wf(d).pop("legal_basis")),
     ("missing-retention", _missing_retention),
     ("dangling-reference", lambda d: _wf(d)["providers"].append("ghost")),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from resguardo.governance.dpia import assess_workflow
 from resguardo.policy.loader import FieldPath, LoadedPolicy, format_path
 from resguardo.policy.rules import (
     accepts,
@@ -73,6 +74,8 @@ _RULE_LIST = (
          "declared transfer mechanism does not fit the provider's country"),
     Rule("art22-dpia", "warning", "Art. 35(3)(a)",
          "automated decision without a DPIA reference"),
+    Rule("dpia-required", "error", "Art. 35(1), WP248, AEPD list",
+         "two or more DPIA criteria (WP248/AEPD) met without a DPIA reference"),
     Rule("category-unreachable", "warning", "Art. 25",
          "workflow category that none of its providers accepts"),
     Rule("workflow-no-provider", "warning", "Art. 25",
@@ -315,8 +318,22 @@ def _retention_rules(lint: _Linter) -> None:
                      f"retention rule for '{col.category}' says {limit.days}")
 
 
+def _dpia_required(lint: _Linter) -> None:
+    for i, wf in lint.workflows():
+        special = any(c is not None and c.special
+                      for c in (lint.policy.category(ref) for ref in wf.categories))
+        if wf.dpia or special or wf.automated_decision:
+            continue  # special-dpia and art22-dpia already ask for one: say it once
+        verdict = assess_workflow(lint.policy, wf)
+        if verdict.required:
+            lint.add("dpia-required", ("workflows", i),
+                     f"workflow '{wf.id}' meets {len(verdict.hits)} DPIA criteria "
+                     f"({', '.join(verdict.criteria)}); run the DPIA and set dpia: "
+                     "to its reference (see `resguardo report dpia`)")
+
+
 _CHECKS: tuple[Callable[[_Linter], None], ...] = (
-    _references, _flows, _workflow_duties, _provider_duties, _retention_rules,
+    _references, _flows, _workflow_duties, _provider_duties, _retention_rules, _dpia_required,
 )
 
 

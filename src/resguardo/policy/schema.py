@@ -21,6 +21,7 @@ __all__ = [
     "Controller",
     "CredentialRef",
     "CustomRecognizer",
+    "DpiaCriterion",
     "Environment",
     "LegalBasis",
     "OfficeHours",
@@ -197,6 +198,14 @@ class WorkflowCollectionAccess(_Frozen):
     fields: tuple[str, ...] | None = None
 
 
+# WP248 / AEPD DPIA criteria a DPO may declare when Resguardo cannot infer them
+# (resguardo.governance.dpia evaluates the rest from the policy and the audit trail).
+DpiaCriterion = Literal[
+    "profiling", "automated_decision", "systematic_monitoring", "sensitive_data",
+    "large_scale", "combining_datasets", "vulnerable_subjects", "innovative_technology",
+    "prevents_rights",
+]
+
 Endpoint = Literal[
     "chat.completions", "responses", "embeddings", "models", "protect", "restore", "vault"
 ]
@@ -225,6 +234,7 @@ class Workflow(_Frozen):
     credential: CredentialRef | None = None  # per-workflow upstream key
     environments: tuple[Environment, ...] = (Environment.LIVE, Environment.TEST)
     volume_per_month: int | None = None  # expected subjects/requests, for DPIA scale
+    dpia_criteria: tuple[DpiaCriterion, ...] = ()  # declared DPIA criteria (governance.dpia)
 
 
 class RetentionRule(_Frozen):

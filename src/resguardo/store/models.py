@@ -25,4 +25,5 @@ _TABLE_MODULES: tuple[str, ...] = (
     "resguardo.audit.tables",
     "resguardo.vault.tables",
     "resguardo.rights.tables",
+    "resguardo.governance.tables",
 )
