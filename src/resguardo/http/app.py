@@ -28,6 +28,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "resguardo.http.admin_routes",
     "resguardo.http.vault_routes",
     "resguardo.http.audit_routes",
+    "resguardo.http.console_routes",
 )
 
 
@@ -106,6 +107,11 @@ def create_app(services: Services) -> FastAPI:
     for module_name in ROUTER_MODULES + tuple(services.extras.get("router_modules", ())):
         module = importlib.import_module(module_name)
         app.include_router(module.build_router(services))
+        # Optional: a pure ASGI middleware serving the module's hot paths ahead of FastAPI's
+        # router (added before the body limit, so the limit still wraps it).
+        hot_paths = getattr(module, "HotPaths", None)
+        if hot_paths is not None:
+            app.add_middleware(hot_paths, services=services)
 
     app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
     return app
