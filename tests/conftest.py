@@ -24,12 +24,15 @@ def clock() -> FrozenClock:
     return FrozenClock()
 
 
-async def _fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+async def _fresh_database(
+    backend: str, tmp_path: Path, *, with_tables: bool = True
+) -> AsyncIterator[Database]:
     from resguardo.store.schema import create_schema
 
     if backend == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
-        await create_schema(db)
+        if with_tables:
+            await create_schema(db)
         try:
             yield db
         finally:
@@ -43,7 +46,8 @@ async def _fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[Databas
     await admin.dispose()
     db = Database(PG_URL, schema=schema)
     try:
-        await create_schema(db)
+        if with_tables:
+            await create_schema(db)
         yield db
     finally:
         await db.dispose()
@@ -64,4 +68,11 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 async def sqlite_database(tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty SQLite database (for tests that need only the embedded default)."""
     async for db in _fresh_database("sqlite", tmp_path):
+        yield db
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database with no tables at all, on every backend (for migration tests)."""
+    async for db in _fresh_database(request.param, tmp_path, with_tables=False):
         yield db

@@ -9,13 +9,15 @@ from alembic.migration import MigrationContext
 
 from resguardo.store.base import Base
 from resguardo.store.db import Database
-from resguardo.store.migrate import current_revision, head_revision
+from resguardo.store.migrate import current_revision, head_revision, upgrade
 from resguardo.store.models import load_all
 
 
-async def test_migrated_schema_matches_the_models(database: Database) -> None:
+async def test_migrated_schema_matches_the_models(empty_database: Database) -> None:
     """After `upgrade head` Alembic finds no difference between the database and the models."""
+    database = empty_database
     load_all()
+    await upgrade(database)
 
     def _diff(sync_conn: Any) -> list[Any]:
         ctx = MigrationContext.configure(sync_conn, opts={"compare_type": False})

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from sqlalchemy.types import TypeDecorator
 
 from resguardo.store.base import Base
 from resguardo.store.models import load_all
+
+
+
+def _render_item(type_: str, obj: Any, _ctx: Any) -> str | bool:
+    # Our TypeDecorators (UTC-normalising datetimes) store as their plain impl type:
+    # render that, so migrations never import application modules.
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
+
 
 load_all()
 connection = context.config.attributes.get("connection")
@@ -17,6 +30,7 @@ context.configure(
     target_metadata=Base.metadata,
     render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds tables
     compare_type=True,
+    render_item=_render_item,
 )
 with context.begin_transaction():
     context.run_migrations()
