@@ -71,6 +71,50 @@ def build_services(
             raise ConfigError("No policy file: run `resguardo init` first.")
         policy = load_policy_file(settings.policy_path)
     db = Database(settings.effective_database_url)
-    services = Services(settings=settings, policy=policy, db=db, clock=clock or SystemClock())
+    clock = clock or SystemClock()
+    services = Services(settings=settings, policy=policy, db=db, clock=clock)
     services.extras.setdefault("shutdown", []).append(db.dispose)
+    _wire_areas(services, env)
     return services
+
+
+def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
+    """Each area's parts, in dependency order: crypto → audit → auth → gateway → the rest."""
+    from resguardo.audit.wiring import build_audit
+    from resguardo.auth.bundle import build_auth_services, pepper_from, redis_client
+    from resguardo.crypto import encryptor_from_settings
+    from resguardo.gateway.wiring import install_gateway
+    from resguardo.governance.wiring import build_governance
+
+    settings, policy, db, clock = services.settings, services.policy, services.db, services.clock
+    extras = services.extras
+    encryptor = encryptor_from_settings(settings, env, db, clock)
+    extras["encryptor"] = encryptor
+    audit = build_audit(services, encryptor=encryptor)
+    redis = redis_client(settings.redis_url) if settings.redis_url else None
+    services.auth = build_auth_services(
+        db=db,
+        policy=policy,
+        clock=clock,
+        pepper=pepper_from(settings.data_dir),
+        audit_sink=audit.log,
+        redis=redis,
+        epoch_file=settings.data_dir / "auth_epoch",
+    )
+    extras.setdefault("shutdown", []).append(services.auth.authenticator.aclose)
+    install_gateway(
+        services, env=env, authenticator=services.auth.authenticator, audit=audit.log
+    )
+    governance = build_governance(
+        db=db,
+        policy=policy,
+        clock=clock,
+        audit=audit.log,
+        keys=services.auth.keys,
+        encryptor=encryptor,
+        checkpoints=audit.log,
+        evidence_dir=settings.data_dir / "evidence",
+    )
+    extras["governance"] = governance
+    extras["review_queue"] = getattr(governance, "reviews", None)
+    extras["breach_register"] = getattr(governance, "register", None)

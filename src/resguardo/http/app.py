@@ -29,6 +29,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "resguardo.http.vault_routes",
     "resguardo.http.audit_routes",
     "resguardo.http.console_routes",
+    "resguardo.http.governance_routes",
 )
 
 
