@@ -4,7 +4,16 @@ Three processes: a loopback aiohttp upstream, the gateway (uvicorn, uvloop + htt
 worker), and this load generator. Each measurement runs the same request directly against
 the upstream and through the gateway; the difference is what Resguardo adds.
 
-    .venv/bin/python bench/bench_gateway.py [--detector regex|analyzer] [--seconds 3]
+The machine may be shared, so besides wall-clock figures the gateway process's own CPU time
+per request is reported (from /proc): it is what one worker with a core to itself would
+sustain, whatever else is running.
+
+    .venv/bin/python bench/bench_gateway.py [--detector regex|analyzer] [--audit none|sqlite]
+                                            [--seconds 3]
+
+``--audit none`` (default) drops audit events, isolating the HTTP and pipeline cost;
+``--audit sqlite`` writes them through the real ``DbAuditLog`` (hash-chained, group-committed)
+to a SQLite WAL file, as a default single-node install does.
 """
 
 from __future__ import annotations
@@ -71,8 +80,34 @@ def run_upstream(port: int) -> None:
 
 # ---- gateway process -------------------------------------------------------------------
 
-def build_app(upstream_port: int, detector: str) -> Any:
-    """The gateway app for the bench (memory audit sink, static key)."""
+def _audit_sink(services: Any, audit: str, data_dir: Path) -> Any:
+    """The audit sink: a no-op one, or the real DB audit log on SQLite."""
+    from resguardo.testing import MemoryAuditSink
+
+    if audit == "none":
+        class Sink(MemoryAuditSink):
+            async def record(self, event: Any) -> None:
+                return None  # keep memory flat over a long run
+
+        return Sink()
+    from resguardo.audit.hashing import SubjectHasher
+    from resguardo.audit.log import DbAuditLog
+    from resguardo.store.schema import create_schema
+
+    log = DbAuditLog(services.db, services.clock, None, SubjectHasher(os.urandom(32)))
+
+    async def start() -> None:
+        await create_schema(services.db)
+        await log.ensure_head()
+
+    services.extras.setdefault("startup", []).insert(0, start)
+    services.extras.setdefault("shutdown", []).append(log.aclose)
+    return log
+
+
+def build_app(upstream_port: int, detector: str, audit: str = "none",
+              data_dir: Path | None = None) -> Any:
+    """The gateway app for the bench (static key; audit sink as chosen)."""
     from resguardo.auth.principal import Principal
     from resguardo.gateway.wiring import default_detector, install_gateway
     from resguardo.http.app import create_app
@@ -80,7 +115,7 @@ def build_app(upstream_port: int, detector: str) -> Any:
     from resguardo.services import Services
     from resguardo.settings import Settings
     from resguardo.store.db import Database
-    from resguardo.testing import MemoryAuditSink, RegexDetector, StaticKeyAuthenticator
+    from resguardo.testing import RegexDetector, StaticKeyAuthenticator
 
     policy = Policy.model_validate({
         "controller": {"name": "Bench", "contact": "dpo@bench.invalid"},
@@ -90,26 +125,27 @@ def build_app(upstream_port: int, detector: str) -> Any:
         "workflows": [{"id": "bench", "purpose": "bench", "legal_basis": "contract",
                        "categories": ["personal", "financial"], "providers": ["up"]}],
     })
-    services = Services(settings=Settings(), policy=policy,
-                        db=Database("sqlite+aiosqlite:///:memory:"))
-
-    class Sink(MemoryAuditSink):
-        async def record(self, event: Any) -> None:
-            return None  # keep memory flat over a long run
-
+    url = ("sqlite+aiosqlite:///:memory:" if data_dir is None
+           else f"sqlite+aiosqlite:///{data_dir / 'resguardo.db'}")
+    services = Services(settings=Settings(), policy=policy, db=Database(url))
+    sink = _audit_sink(services, audit, data_dir or Path("."))
     det = RegexDetector() if detector == "regex" else default_detector(policy)
     install_gateway(services, env={},
                     authenticator=StaticKeyAuthenticator({KEY: Principal("k", "bench", "live")}),
-                    audit=Sink(), detector=det)
+                    audit=sink, detector=det)
     return create_app(services)
 
 
-def run_gateway(port: int, upstream_port: int, detector: str) -> None:
+def run_gateway(port: int, upstream_port: int, detector: str, audit: str) -> None:
     """uvicorn, one worker, uvloop + httptools."""
+    import tempfile
+
     import uvicorn
 
-    uvicorn.run(build_app(upstream_port, detector), host="127.0.0.1", port=port,
-                loop="uvloop", http="httptools", log_level="warning", access_log=False)
+    with tempfile.TemporaryDirectory(prefix="rg-bench-") as tmp:
+        app = build_app(upstream_port, detector, audit, Path(tmp) if audit != "none" else None)
+        uvicorn.run(app, host="127.0.0.1", port=port, loop="uvloop", http="httptools",
+                    log_level="warning", access_log=False)
 
 
 # ---- load ------------------------------------------------------------------------------
@@ -165,6 +201,15 @@ async def _ttfb(url: str, n: int) -> list[float]:
     return out
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 2 else 0.0
 
@@ -179,18 +224,22 @@ def _wait(port: int) -> None:
     raise RuntimeError("server did not start")
 
 
-async def measure(up: int, gw: int, seconds: float) -> list[str]:
+async def measure(up: int, gw: int, gw_pid: int, seconds: float) -> list[str]:
     direct = f"http://127.0.0.1:{up}/v1/chat/completions"
     via = f"http://127.0.0.1:{gw}/v1/chat/completions"
     rows = ["| concurrency | direct p50 / p99 (ms) | via gateway p50 / p99 (ms) | "
-            "added p50 / p99 (ms) | gateway req/s |", "|---|---|---|---|---|"]
+            "added p50 / p99 (ms) | gateway req/s | gateway CPU per request | "
+            "req/s on one free core |", "|---|---|---|---|---|---|---|"]
     for c in (1, 10, 50):
         d, _ = await _latencies(direct, c, seconds)
+        cpu0 = _cpu_seconds(gw_pid)
         g, rps = await _latencies(via, c, seconds)
+        # The 50 warm-up requests run inside the CPU window too.
+        cpu = (_cpu_seconds(gw_pid) - cpu0) / (len(g) + 50)
         rows.append(f"| {c} | {_pct(d, 50):.2f} / {_pct(d, 99):.2f} | "
                     f"{_pct(g, 50):.2f} / {_pct(g, 99):.2f} | "
                     f"{_pct(g, 50) - _pct(d, 50):.2f} / {_pct(g, 99) - _pct(d, 99):.2f} | "
-                    f"{rps:,.0f} |")
+                    f"{rps:,.0f} | {cpu * 1e6:,.0f} µs | {1 / cpu:,.0f} |")
         print(rows[-1], flush=True)
     td, tg = await _ttfb(direct, 200), await _ttfb(via, 200)
     rows.append("")
@@ -208,6 +257,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--upstream-port", type=int, default=0)
     parser.add_argument("--detector", default="regex", choices=["regex", "analyzer"])
+    parser.add_argument("--audit", default="none", choices=["none", "sqlite"])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
@@ -215,18 +265,18 @@ def main() -> None:
         run_upstream(args.port)
         return
     if args.role == "gateway":
-        run_gateway(args.port, args.upstream_port, args.detector)
+        run_gateway(args.port, args.upstream_port, args.detector, args.audit)
         return
     up, gw = _port(), _port()
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     me = [sys.executable, __file__]
     procs = [subprocess.Popen([*me, "upstream", "--port", str(up)], env=env),
              subprocess.Popen([*me, "gateway", "--port", str(gw), "--upstream-port", str(up),
-                               "--detector", args.detector], env=env)]
+                               "--detector", args.detector, "--audit", args.audit], env=env)]
     try:
         _wait(up)
         _wait(gw)
-        rows = asyncio.run(measure(up, gw, args.seconds))
+        rows = asyncio.run(measure(up, gw, procs[1].pid, args.seconds))
     finally:
         for p in procs:
             p.terminate()
@@ -237,20 +287,29 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     import _results
 
+    sink = ("audit events dropped (no-op sink: HTTP and pipeline cost only)"
+            if args.audit == "none" else
+            "audit events written by the real DbAuditLog (hash chain, group commit) to "
+            "SQLite in WAL mode, two per request, each awaited as in production")
     body = "\n".join([
         f"Machine: {_results.machine()}.",
         "",
-        "Upstream (aiohttp echo), gateway (uvicorn, 1 worker, uvloop + httptools, memory "
-        "audit sink) and this load generator are separate processes on loopback; 1 KB prompt "
+        f"Upstream (aiohttp echo), gateway (uvicorn, 1 worker, uvloop + httptools; {sink}) "
+        "and this load generator are separate processes on loopback; 1 KB prompt "
         "with 5 personal values; the upstream echoes it, so the gateway also restores 5 "
-        "tokens and scans the reply. Added = via gateway minus direct, same percentile.",
+        "tokens and scans the reply. Added = via gateway minus direct, same percentile. "
+        "CPU per request = the gateway process's user+system time over the run divided by "
+        "its requests; 'req/s on one free core' is its inverse, the ceiling of one worker "
+        "that has a core to itself (the machine is shared, so wall-clock req/s is lower).",
         "",
         f"Command: `{_results.command()}`",
         "",
         *rows,
     ])
-    _results.write_section(f"gateway-{args.detector}",
-                           f"Gateway overhead ({args.detector} detector)", body)
+    suffix = "" if args.audit == "none" else f"-audit-{args.audit}"
+    title = f"Gateway overhead ({args.detector} detector" + (
+        ")" if args.audit == "none" else f", audit log on {args.audit})")
+    _results.write_section(f"gateway-{args.detector}{suffix}", title, body)
 
 
 if __name__ == "__main__":

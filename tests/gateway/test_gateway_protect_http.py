@@ -94,3 +94,17 @@ def test_known_values_in_metadata_are_used_and_not_forwarded(gw: Stack) -> None:
     assert r.json()["choices"][0]["message"]["content"] == "Echo: Hola Íñigo Sáez"
     seen = gw.upstream.seen()
     assert "Íñigo".encode() not in seen and b"resguardo_known" not in seen
+
+
+def test_wrong_method_on_a_hot_path_falls_through_to_the_router(gw: Stack) -> None:
+    """HotPaths serves exact method and path only; anything else gets the app's own answer."""
+    with httpx.Client(base_url=gw.base_url) as c:
+        r = c.get("/chat/completions", headers=H)
+        assert r.status_code == 405
+        assert r.json()["error"]["code"] == "method_not_allowed"
+        r = c.post("/chat/completions", headers={"Authorization": "Bearer wrong"},
+                   json={"model": "x", "messages": [{"role": "user", "content": "hi"}]})
+    assert r.status_code == 401
+    assert r.json() == {"error": {"code": "unauthenticated", "message": r.json()["error"]
+                                  ["message"], "type": "authentication_error", "param": None}}
+    assert gw.upstream.received == []
