@@ -102,9 +102,9 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
         epoch_file=settings.data_dir / "auth_epoch",
     )
     extras.setdefault("shutdown", []).append(services.auth.authenticator.aclose)
-    install_gateway(
+    gateway = install_gateway(
         services, env=env, authenticator=services.auth.authenticator, audit=audit.log
-    )
+    ).gateway
     governance = build_governance(
         db=db,
         policy=policy,
@@ -116,5 +116,21 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
         evidence_dir=settings.data_dir / "evidence",
     )
     extras["governance"] = governance
+    gateway.reviews = governance.reviews
+
+    async def start_isolation_guard() -> None:
+        # Needs the blind-index key, which lives in the database: built at start-up.
+        from resguardo.isolation.guard import LiveSubjectGuard
+
+        dispatcher = audit.anomaly.dispatcher
+        gateway.live_guard = LiveSubjectGuard(
+            db,
+            await encryptor.blind_indexer(),
+            audit=audit.log,
+            on_alert=dispatcher.dispatch if dispatcher is not None else None,
+            clock=clock,
+        )
+
+    extras.setdefault("startup", []).append(start_isolation_guard)
     extras["review_queue"] = getattr(governance, "reviews", None)
     extras["breach_register"] = getattr(governance, "register", None)

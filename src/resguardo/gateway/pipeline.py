@@ -25,6 +25,7 @@ from resguardo.errors import (
     ResguardoError,
 )
 from resguardo.gateway.decide import Target, check_endpoint, listable_models, plan, workflow_of
+from resguardo.gateway.ports import LiveDataGuard, ReviewHold
 from resguardo.gateway.reply import ReplyScanGuard, restore_json
 from resguardo.gateway.scan import RequestScanner, parse_known
 from resguardo.gateway.streams import (
@@ -39,7 +40,10 @@ from resguardo.policy.schema import Policy, Workflow
 from resguardo.providers.base import Credentials, Endpoint, ProviderAdapter, is_retryable
 from resguardo.vault.tokens import SurrogateFactory, TokenMap
 
-__all__ = ["Gateway", "Prepared"]
+__all__ = ["REVIEW_CALLBACK_HEADER", "Gateway", "Prepared"]
+
+# Where an automation (an n8n Wait node's resume URL) wants the review outcome posted.
+REVIEW_CALLBACK_HEADER = "x-resguardo-review-callback"
 
 Json = dict[str, Any]
 _ENDPOINT_NAMES: dict[Endpoint, str] = {
@@ -64,6 +68,7 @@ class Prepared:
     provider_used: str | None = None
     fallbacks: int = 0
     guard: ReplyScanGuard | None = field(default=None)
+    review_callback: str | None = None
 
 
 class Gateway:
@@ -79,6 +84,8 @@ class Gateway:
         audit: AuditSink,
         clock: Clock,
         surrogates: Callable[[], SurrogateFactory] | None = None,
+        live_guard: LiveDataGuard | None = None,
+        reviews: ReviewHold | None = None,
     ) -> None:
         self.policy = policy
         self.detector = detector
@@ -87,6 +94,8 @@ class Gateway:
         self.audit = audit
         self.clock = clock
         self.surrogates = surrogates
+        self.live_guard = live_guard
+        self.reviews = reviews
 
     # ---- shared steps -------------------------------------------------------------------
 
@@ -118,12 +127,30 @@ class Gateway:
                 "categories": p.categories, "entity_counts": dict(p.counts),
                 "stream": p.stream}
 
+    async def check_isolation(
+        self, principal: Principal, scanner: RequestScanner, known: list[Any], request_id: str
+    ) -> None:
+        """In test, refuse identifiers of live data subjects (raises PolicyDenied)."""
+        if self.live_guard is None or principal.environment == "live":
+            return
+        values = scanner.values() + [(k.type, k.value) for k in known]
+        if values:
+            await self.live_guard.check(
+                principal.environment, values, principal=principal, request_id=request_id
+            )
+
     async def prepare(self, principal: Principal, endpoint: Endpoint, body: Json,
-                      known_header: str | None) -> Prepared:
+                      known_header: str | None, review_callback: str | None = None) -> Prepared:
         """Everything before forwarding; raises (and audits a block) when nothing may go."""
         started = self.clock.monotonic()
         workflow = workflow_of(self.policy, principal)
         check_endpoint(workflow, principal, _ENDPOINT_NAMES[endpoint])
+        if self._held_for_review(workflow) and body.get("stream"):
+            # A held decision cannot be streamed: nothing may reach the automation before review.
+            raise InputError(
+                "This workflow's outputs are reviewed by a person first; send it without stream.",
+                code="review_requires_no_stream",
+            )
         known = parse_known(known_header, body)
         tmap = self.new_map(workflow)
         scanner = RequestScanner(self.detector, tmap, known)
@@ -131,8 +158,10 @@ class Gateway:
         categories = sorted({self.policy.category_of(t) for t in scanner.types})
         model = body.get("model")
         prepared = Prepared(principal, workflow, endpoint, body, tmap, [], categories, {},
-                            secrets.token_hex(12), started, stream=bool(body.get("stream")))
+                            secrets.token_hex(12), started, stream=bool(body.get("stream")),
+                            review_callback=review_callback)
         try:
+            await self.check_isolation(principal, scanner, known, prepared.request_id)
             prepared.targets = plan(self.policy, principal, workflow, categories,
                                     model if isinstance(model, str) else None)
         except PolicyDenied as denied:
@@ -204,14 +233,43 @@ class Gateway:
                 await self.finish(p, 403, exc.code)
                 raise
         await self.finish(p, 200)
+        if self._held_for_review(p.workflow) and p.endpoint != "embeddings":
+            return await self._hold(p, reply)
         return reply
 
+    def _held_for_review(self, workflow: Workflow) -> bool:
+        return workflow.automated_decision and workflow.human_review
+
+    async def _hold(self, p: Prepared, reply: Json) -> Json:
+        """Art. 22: keep the model's decision in the review queue; the caller gets a ticket."""
+        if self.reviews is None:
+            # Fail closed: a decision that must be reviewed is never released unreviewed.
+            raise PolicyDenied("Human review is required but the review queue is unavailable.",
+                               code="review_unavailable", details={"workflow": p.workflow.id})
+        ticket = await self.reviews.hold(p.workflow, p.principal, p.request_id, reply,
+                                         p.review_callback)
+        note = (f"[held for human review: ticket {ticket.id}; "
+                f"poll GET /v1/reviews/{ticket.id}]")
+        held: Json = {k: reply[k] for k in ("id", "object", "created", "model") if k in reply}
+        if p.endpoint == "chat":
+            held["choices"] = [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                                "message": {"role": "assistant", "content": note}}]
+        else:
+            held.update(status="completed", output=[{
+                "type": "message", "id": f"msg_{ticket.id}", "role": "assistant",
+                "status": "completed",
+                "content": [{"type": "output_text", "text": note, "annotations": []}]}],
+                output_text=note)
+        held["resguardo_review"] = ticket.to_dict()
+        return held
+
     async def handle(self, principal: Principal, endpoint: Endpoint, body: Json,
-                     known_header: str | None) -> Json | AsyncIterator[bytes]:
+                     known_header: str | None,
+                     review_callback: str | None = None) -> Json | AsyncIterator[bytes]:
         """One request to chat, responses or embeddings: a JSON answer or an SSE byte stream."""
         if endpoint == "embeddings":
             body.pop("stream", None)
-        p = await self.prepare(principal, endpoint, body, known_header)
+        p = await self.prepare(principal, endpoint, body, known_header, review_callback)
         if not p.stream:
             return await self.forward(p)
         stream = self._stream(p)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from resguardo.auth.principal import Principal
-from resguardo.errors import InputError, NotFound
+from resguardo.errors import InputError, NotFound, PolicyDenied
 from resguardo.gateway.decide import check_endpoint, workflow_of
 from resguardo.gateway.pipeline import Gateway
 from resguardo.gateway.reply import restore_json
@@ -99,6 +99,13 @@ class ProtectService:
         before = dict(tmap.counts)
         scanner = RequestScanner(self.gateway.detector, tmap, known, skip_keys=frozenset())
         scanner.collect(payload)
+        try:
+            await self.gateway.check_isolation(principal, scanner, known, session_id)
+        except PolicyDenied as denied:
+            await self.gateway.record(
+                "gateway.protect", "blocked", principal, workflow,
+                {"reason": denied.code, "purpose": workflow.purpose})
+            raise
         categories = sorted({self.gateway.policy.category_of(t) for t in scanner.types})
         scanner.apply()
         counts = {k: v - before.get(k, 0) for k, v in tmap.counts.items() if v - before.get(k, 0)}

@@ -153,6 +153,10 @@ class RequestScanner:
             for h in hits:
                 self.types.add(h.type)
 
+    def values(self) -> list[tuple[str, str]]:
+        """(type, value) of every finding collected so far, for identifier checks."""
+        return [(h.type, h.value) for *_, hits in self._pending for h in hits]
+
     def apply(self) -> int:
         """Replace every finding by its token (phase 2); returns how many were replaced."""
         replaced = 0

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from resguardo.auth.principal import Authenticator, Principal
 from resguardo.errors import InputError, ResguardoError
-from resguardo.gateway.pipeline import Gateway
+from resguardo.gateway.pipeline import REVIEW_CALLBACK_HEADER, Gateway
 from resguardo.gateway.protect import ProtectService
 from resguardo.gateway.scan import KNOWN_HEADER
 from resguardo.http.errors import error_body, status_for
@@ -96,7 +96,8 @@ def _handlers(services: Services) -> list[tuple[str, str, Handler]]:
             body = await _body(request)
             _check(body, endpoint)
             result = await gateway.handle(principal, endpoint, body,
-                                          request.headers.get(KNOWN_HEADER))
+                                          request.headers.get(KNOWN_HEADER),
+                                          request.headers.get(REVIEW_CALLBACK_HEADER))
             if isinstance(result, dict):
                 return _json(result)
             return StreamingResponse(result, media_type="text/event-stream",

@@ -1,0 +1,126 @@
+"""The assembled process (bootstrap.build_services): the areas work together as served."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from resguardo.bootstrap import build_services, initialise
+from resguardo.http.app import create_app
+from resguardo.services import Services
+from resguardo.settings import Settings
+
+POLICY = """
+version: 1
+controller:
+  name: "Clínica Norte S.L."
+  contact: "privacidad@clinica.test"
+  dpo: "dpo@clinica.test"
+providers:
+  - id: demo
+    adapter: demo
+    tier: local
+    trains_on_data: false
+    country: ES
+    models: [demo]
+workflows:
+  - id: lead-scoring
+    purpose: Score inbound leads before a salesperson calls.
+    legal_basis: legitimate_interests
+    categories: [personal, communications]
+    providers: [demo]
+    endpoints: [chat.completions, responses, models]
+    retention_days: 30
+    automated_decision: true
+    human_review: true
+    dpia: DPIA-2026-03
+  - id: triage
+    purpose: Route customer emails.
+    legal_basis: contract
+    categories: [personal, communications]
+    providers: [demo]
+    endpoints: [chat.completions, models, protect, restore]
+    retention_days: 30
+"""
+
+
+@dataclass
+class App:
+    services: Services
+    client: httpx.AsyncClient
+
+    async def key(self, workflow: str, env: str = "live") -> str:
+        assert self.services.auth is not None
+        issued = await self.services.auth.keys.create(workflow, env, name="t", actor="test")
+        return issued.token
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> AsyncIterator[App]:
+    settings = Settings.from_env({"RESGUARDO_DATA_DIR": str(tmp_path)})
+    await initialise(settings)
+    settings.policy_path.write_text(POLICY, encoding="utf-8")
+    services = build_services(settings, env={})
+    asgi = create_app(services)
+    for hook in services.extras.get("startup", ()):
+        await hook()
+    try:
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+            yield App(services, client)
+    finally:
+        for hook in reversed(services.extras.get("shutdown", ())):
+            await hook()
+
+
+def _chat(content: str) -> dict[str, object]:
+    return {"model": "demo", "messages": [{"role": "user", "content": content}]}
+
+
+async def test_art22_decision_is_held_for_review_not_released(app: App) -> None:
+    """A significant automated decision comes back as a review ticket; the output stays held."""
+    key = await app.key("lead-scoring")
+    headers = {"Authorization": f"Bearer {key}"}
+    response = await app.client.post(
+        "/v1/chat/completions", json=_chat("Repite: lead aceptado"), headers=headers
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    ticket = body["resguardo_review"]
+    assert ticket["status"] == "pending"
+    assert "lead aceptado" not in response.text
+    assert ticket["id"] in body["choices"][0]["message"]["content"]
+
+    polled = await app.client.get(f"/v1/reviews/{ticket['id']}", headers=headers)
+    assert polled.status_code == 200
+    assert polled.json()["status"] == "pending"
+    assert "lead aceptado" not in polled.text
+
+
+async def test_art22_workflow_refuses_streaming(app: App) -> None:
+    """A held decision can't be streamed: 400 with a clear code, nothing released."""
+    key = await app.key("lead-scoring")
+    response = await app.client.post(
+        "/v1/chat/completions",
+        json={**_chat("hola"), "stream": True},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "review_requires_no_stream"
+
+
+async def test_ordinary_workflow_is_released_with_values_restored(app: App) -> None:
+    """Without Art. 22 the reply goes straight back with the real values."""
+    key = await app.key("triage")
+    response = await app.client.post(
+        "/v1/chat/completions",
+        json=_chat("Repite: escribe a marta.ruiz@correo.test"),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 200, response.text
+    assert "marta.ruiz@correo.test" in response.json()["choices"][0]["message"]["content"]
+    assert "resguardo_review" not in response.json()
