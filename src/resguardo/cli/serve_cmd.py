@@ -14,6 +14,7 @@ import uvicorn
 from rich.console import Console
 
 from resguardo.cli.state import state_of
+from resguardo.settings import Settings
 
 __all__ = ["init", "serve"]
 
@@ -63,7 +64,8 @@ def serve(
         tls_cert, tls_key = self_signed(settings.data_dir / "tls")
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together.")
-    _print_banner(console, ctx)
+    _print_banner(console, settings, host or settings.host, port or settings.port,
+                  tls=tls_cert is not None)
     # Worker processes build their own settings from the environment: hand the CLI's choices on.
     os.environ["RESGUARDO_DATA_DIR"] = str(settings.data_dir)
 
@@ -99,6 +101,12 @@ class _Config(uvicorn.Config):
             self.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
 
 
-def _print_banner(console: Console, ctx: typer.Context) -> None:
-    settings = state_of(ctx).settings
-    console.print(f"[bold]Resguardo[/bold] data directory: {settings.data_dir}")
+def _print_banner(
+    console: Console, settings: Settings, host: str, port: int, *, tls: bool
+) -> None:
+    scheme = "https" if tls else "http"
+    console.print(f"[bold]Resguardo[/bold] on {scheme}://{host}:{port}  "
+                  f"(data: {settings.data_dir}, policy: {settings.policy_path})")
+    console.print(f"  OpenAI-compatible base URL: {scheme}://{host}:{port}/v1")
+    console.print("  A key for an automation:   resguardo keys create --workflow demo --env live")
+    console.print(f"  Admin console:             {scheme}://{host}:{port}/console")
