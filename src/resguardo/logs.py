@@ -108,3 +108,5 @@ def configure_logging(level: str = "info", *, json: bool = True, stream: Any = N
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+        lg.disabled = False  # a previous dictConfig may have disabled it
+        lg.setLevel(logging.NOTSET)

@@ -96,11 +96,25 @@ _pieces = st.lists(st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(_pieces)
 def test_restore_of_pseudonymize_is_identity(parts: list[str]) -> None:
-    """restore(pseudonymize(x)) == x, whatever x holds."""
+    """restore(pseudonymize(x)) == x, whatever x holds, up to one documented exception."""
     text = "".join(parts)
     tmap = TokenMap()
     out = _protect(text, tmap, (KnownValue("Ana Ruiz", "PERSON"),))
-    assert restore(out, tmap) == text
+    restored = restore(out, tmap)
+    if restored != text:
+        # The one allowed difference: one value met in two spellings (``ana@x.es`` and
+        # ``Ana@x.es``) shares one token, as the issue requires, and comes back spelt as
+        # first seen. Values packed together without separators make that happen here.
+        assert normalize_value(restored) == normalize_value(text)
+        assert len(restored) == len(text)
+
+
+def test_one_value_in_two_spellings_shares_a_token_and_restores_as_first_seen() -> None:
+    """Case and accent variants are one value: one token, restored in its first spelling."""
+    tmap = TokenMap()
+    out = _protect("Escribe a Ana@X.es o a ana@x.es", tmap)
+    assert out.count("[EMAIL_1]") == 2
+    assert restore(out, tmap) == "Escribe a Ana@X.es o a Ana@X.es"
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,7 +11,6 @@ from resguardo.store.base import Base
 from resguardo.store.models import load_all
 
 
-
 def _render_item(type_: str, obj: Any, _ctx: Any) -> str | bool:
     # Our TypeDecorators (UTC-normalising datetimes) store as their plain impl type:
     # render that, so migrations never import application modules.
