@@ -15,7 +15,9 @@ from resguardo.testing import FrozenClock
 PG_URL = os.environ.get(
     "RESGUARDO_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-BACKENDS = [b for b in os.environ.get("RESGUARDO_TEST_BACKENDS", "sqlite,postgresql").split(",") if b]
+BACKENDS = [
+    b for b in os.environ.get("RESGUARDO_TEST_BACKENDS", "sqlite,postgresql").split(",") if b
+]
 
 
 @pytest.fixture

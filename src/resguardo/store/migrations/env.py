@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.types import TypeDecorator
@@ -11,7 +11,7 @@ from resguardo.store.base import Base
 from resguardo.store.models import load_all
 
 
-def _render_item(type_: str, obj: Any, _ctx: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, _ctx: Any) -> str | Literal[False]:
     # Our TypeDecorators (UTC-normalising datetimes) store as their plain impl type:
     # render that, so migrations never import application modules.
     if type_ == "type" and isinstance(obj, TypeDecorator):
