@@ -12,20 +12,18 @@ import asyncio
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _db import close_database, open_database
 from _results import command, machine, write_section
 
 from resguardo.audit.events import AuditEvent
 from resguardo.audit.log import DbAuditLog
 from resguardo.audit.verify import verify_log
 from resguardo.clock import SystemClock
-from resguardo.store.db import Database
-from resguardo.store.schema import create_schema
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -43,33 +41,9 @@ def _event(i: int) -> AuditEvent:
     )
 
 
-async def _database(backend: str, tmp: Path) -> tuple[Database, str | None]:
-    if backend == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp / f'audit-{uuid.uuid4().hex[:6]}.db'}")
-        await create_schema(db)
-        return db, None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = Database(PG_URL)
-    async with admin.engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    await admin.dispose()
-    db = Database(PG_URL, schema=schema)
-    await create_schema(db)
-    return db, schema
-
-
-async def _drop(db: Database, schema: str | None) -> None:
-    await db.dispose()
-    if schema:
-        admin = Database(PG_URL)
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.dispose()
-
-
 async def append_rate(backend: str, n: int, tmp: Path, in_flight: int = 2000) -> float:
     """Events/s through ``record()`` with ``in_flight`` concurrent callers (group commit)."""
-    db, schema = await _database(backend, tmp)
+    db, schema = await open_database(backend, tmp, PG_URL, prefix="audit")
     log = DbAuditLog(db, SystemClock())
     await log.ensure_head()
     events = [_event(i) for i in range(n)]
@@ -78,13 +52,13 @@ async def append_rate(backend: str, n: int, tmp: Path, in_flight: int = 2000) ->
         await asyncio.gather(*(log.record(e) for e in events[i:i + in_flight]))
     rate = n / (time.perf_counter() - start)
     await log.aclose()
-    await _drop(db, schema)
+    await close_database(db, schema, PG_URL)
     return rate
 
 
 async def verify_time(backend: str, n: int, tmp: Path) -> tuple[float, float]:
     """Fill ``n`` events (batched appends), then time one full ``verify_log``."""
-    db, schema = await _database(backend, tmp)
+    db, schema = await open_database(backend, tmp, PG_URL, prefix="audit")
     log = DbAuditLog(db, SystemClock())
     await log.ensure_head()
     now = datetime.now(UTC)
@@ -100,7 +74,7 @@ async def verify_time(backend: str, n: int, tmp: Path) -> tuple[float, float]:
         took = min(took, time.perf_counter() - start)
         if not report.ok or report.events != n:
             raise SystemExit(f"verification failed: {report.to_json()}")
-    await _drop(db, schema)
+    await close_database(db, schema, PG_URL)
     return took, n / fill
 
 

@@ -25,13 +25,13 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _results
+from _db import close_database, open_database
 
 from resguardo.audit.log import DbAuditLog
 from resguardo.auth.principal import Principal
 from resguardo.rights.erasure import erase
 from resguardo.rights.requests import RightsConfig
 from resguardo.store.db import Database
-from resguardo.store.schema import create_schema
 from resguardo.testing import FrozenClock
 from resguardo.vault.ports import subject_owner
 from resguardo.vault.tables import RECORDS_TABLE, VaultRecordRow
@@ -43,33 +43,9 @@ PG_URL = os.environ.get(
 LEADS = Principal("bench", "lead-qualifier", "live")
 
 
-async def _open(backend: str, tmp: Path) -> tuple[Database, str | None]:
-    if backend == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}")
-        await create_schema(db)
-        return db, None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = Database(PG_URL)
-    async with admin.engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    await admin.dispose()
-    db = Database(PG_URL, schema=schema)
-    await create_schema(db)
-    return db, schema
-
-
-async def _close(db: Database, schema: str | None) -> None:
-    await db.dispose()
-    if schema:
-        admin = Database(PG_URL)
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.dispose()
-
-
 async def bench_erasure(backend: str, tmp: Path, n: int) -> dict[str, float]:
     """Seed one subject with ``n`` real encrypted records, then time the erasure."""
-    db, schema = await _open(backend, tmp)
+    db, schema = await open_database(backend, tmp, PG_URL)
     clock = FrozenClock()
     audit = DbAuditLog(db, clock)
     try:
@@ -101,7 +77,7 @@ async def bench_erasure(backend: str, tmp: Path, n: int) -> dict[str, float]:
         return {"records": float(n), "seconds": elapsed}
     finally:
         await audit.aclose()
-        await _close(db, schema)
+        await close_database(db, schema, PG_URL)
 
 
 class _ShredTimer:
@@ -157,7 +133,7 @@ async def bench_sweep(
     backend: str, tmp: Path, n: int, subjects: int, batch: int
 ) -> dict[str, float]:
     """Seed ``n`` expired records over ``subjects`` subjects, then time the sweep."""
-    db, schema = await _open(backend, tmp)
+    db, schema = await open_database(backend, tmp, PG_URL)
     clock = FrozenClock()
     audit = DbAuditLog(db, clock)
     try:
@@ -178,7 +154,7 @@ async def bench_sweep(
                 "delete_rate": n / max(elapsed - timer.seconds, 1e-9)}
     finally:
         await audit.aclose()
-        await _close(db, schema)
+        await close_database(db, schema, PG_URL)
 
 
 async def _pg_reachable() -> bool:

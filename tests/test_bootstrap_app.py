@@ -43,8 +43,15 @@ workflows:
     legal_basis: contract
     categories: [personal, communications]
     providers: [demo]
-    endpoints: [chat.completions, models, protect, restore]
+    endpoints: [chat.completions, models, protect, restore, vault]
     retention_days: 30
+    collections:
+      - {collection: contacts, read: true, write: true}
+collections:
+  - id: contacts
+    category: personal
+    retention_days: 365
+    fields: [name, email, notes]
 """
 
 
@@ -124,3 +131,30 @@ async def test_ordinary_workflow_is_released_with_values_restored(app: App) -> N
     assert response.status_code == 200, response.text
     assert "marta.ruiz@correo.test" in response.json()["choices"][0]["message"]["content"]
     assert "resguardo_review" not in response.json()
+
+
+async def test_test_key_carrying_a_live_subjects_email_is_blocked(app: App) -> None:
+    """A live customer's identifier in test traffic is refused, and nothing is forwarded."""
+    live = await app.key("triage", "live")
+    created = await app.client.post(
+        "/v1/vault/contacts/records",
+        json={"identifiers": {"email": "ana.live@cliente.test"},
+              "fields": {"name": "Ana", "email": "ana.live@cliente.test"}},
+        headers={"Authorization": f"Bearer {live}"},
+    )
+    assert created.status_code == 201, created.text
+
+    test = await app.key("triage", "test")
+    headers = {"Authorization": f"Bearer {test}"}
+    blocked = await app.client.post(
+        "/v1/chat/completions", json=_chat("Escribe a ANA.LIVE@cliente.test"), headers=headers
+    )
+    assert blocked.status_code == 403
+    assert blocked.json()["error"]["code"] == "live_data_in_test"
+    assert "ana.live" not in blocked.text.lower()
+
+    synthetic = await app.client.post(
+        "/v1/chat/completions", json=_chat("Repite: escribe a prueba@sintetico.test"),
+        headers=headers,
+    )
+    assert synthetic.status_code == 200, synthetic.text

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, overload
 
-__all__ = ["Clock", "SystemClock", "utcnow"]
+__all__ = ["Clock", "SystemClock", "as_utc", "utcnow"]
 
 
 class Clock(Protocol):
@@ -34,3 +34,16 @@ class SystemClock:
 def utcnow() -> datetime:
     """Aware UTC now, for defaults where no clock is threaded through."""
     return datetime.now(UTC)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
+def as_utc(value: datetime | None) -> datetime | None:
+    """A naive datetime read as UTC (SQLite and CLI options drop the offset); others unchanged."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

@@ -7,9 +7,6 @@ Skipped (with the reason) when Debian's chromium / chromium-driver are not insta
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +16,7 @@ import pyotp
 import pytest
 from console_helpers import make_admin, wire  # type: ignore[import-not-found]
 
+from loopback import serve_in_thread
 from resguardo.http.app import create_app
 from resguardo.store.db import Database
 from resguardo.store.schema import create_schema
@@ -70,31 +68,14 @@ async def _seed(url: str, clock: FrozenClock, data_dir: Path) -> str:
 @pytest.fixture
 def live_console(tmp_path: Path) -> Iterator[Live]:
     """The real app under uvicorn on a loopback port, in a thread with its own loop."""
-    import uvicorn
-
     url = f"sqlite+aiosqlite:///{tmp_path / 'console.db'}"
     seed_clock = FrozenClock()
     seed = asyncio.run(_seed(url, seed_clock, tmp_path))
     clock = FrozenClock(start=seed_clock.now())
     services = wire(Database(url), clock, tmp_path)
     services.extras.setdefault("shutdown", []).insert(0, services.db.dispose)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(services), log_level="warning",
-                                           lifespan="on", access_log=False))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with serve_in_thread(create_app(services), access_log=False) as port:
         yield Live(base=f"http://127.0.0.1:{port}", seed=seed, clock=clock)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,13 +15,9 @@ import httpx
 import openai
 import pytest
 
+from loopback import free_port
+
 BIN = Path(sys.executable).parent / "resguardo"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -35,7 +30,7 @@ def _cli(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     data = tmp_path_factory.mktemp("serve") / "data"
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "RESGUARDO_DATA_DIR": str(data), "RESGUARDO_LOG_LEVEL": "warning"}
     env.pop("RESGUARDO_DATABASE_URL", None)
     proc = subprocess.Popen(

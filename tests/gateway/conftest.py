@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +11,9 @@ from typing import Any
 
 import orjson
 import pytest
-import uvicorn
 from aiohttp import web
 
+from loopback import free_port, serve_in_thread
 from resguardo.auth.principal import Principal
 from resguardo.policy.schema import Policy
 from resguardo.providers.demo import demo_reply
@@ -190,16 +188,10 @@ def _serve_upstream(up: Upstream) -> None:
     ready.wait(10)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def make_policy(up_port: int) -> Policy:
     """Workflows for every gateway behaviour under test."""
     base = f"http://127.0.0.1:{up_port}/v1"
-    dead = f"http://127.0.0.1:{_free_port()}/v1"
+    dead = f"http://127.0.0.1:{free_port()}/v1"
     all_eps = ["chat.completions", "responses", "embeddings", "models", "protect", "restore"]
     cats = ["personal", "financial", "special"]
 
@@ -274,21 +266,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                                                 environment="live") for k, w in KEYS.items()})
     install_gateway(services, env={"UPSTREAM_KEY": "sk-upstream-secret"}, authenticator=auth,
                     audit=audit, detector=RegexDetector(), backoff=0.01)
-    app = create_app(services)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
+    with serve_in_thread(create_app(services), timeout=10) as port:
         yield Stack(up, audit, clock, port)
-    finally:
-        server.should_exit = True
-        thread.join(5)
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
-from gov_helpers import Receiver, gov_policy, seeded_events
+from gov_helpers import gov_policy, seeded_events
 
+from loopback import Receiver, webhook_receiver
 from resguardo.policy.schema import Policy
 from resguardo.testing import MemoryAuditSink
 
@@ -29,21 +29,5 @@ def history() -> MemoryAuditSink:
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
     """A loopback webhook receiver on an ephemeral port."""
-    rec = Receiver()
-
-    async def hook(request: web.Request) -> web.Response:
-        rec.bodies.append(await request.json())
-        return web.Response(status=rec.status)
-
-    app = web.Application()
-    app.router.add_post("/hook/{token}", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    rec.url = f"http://127.0.0.1:{port}/hook/resume-123"
-    try:
+    async with webhook_receiver("/hook/{token}", "/hook/resume-123") as rec:
         yield rec
-    finally:
-        await runner.cleanup()

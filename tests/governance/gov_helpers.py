@@ -86,12 +86,3 @@ def seeded_events() -> list[AuditEvent]:
                    workflow="lead-scorer", environment="live", at=T0 + 8 * m,
                    subject_hashes=(SUBJECT_B,), data={"collection": "leads"}),
     ]
-
-
-class Receiver:
-    """A real aiohttp server on 127.0.0.1 recording the JSON bodies POSTed to it."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        self.status = 200
-        self.url = ""

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from gov_helpers import T0, Receiver, seeded_events
+from gov_helpers import T0, seeded_events
 
+from loopback import Receiver
 from resguardo.audit.log import DbAuditLog
 from resguardo.auth.bundle import build_auth_services
 from resguardo.auth.passwords import Argon2Params

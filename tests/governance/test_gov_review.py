@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from gov_helpers import Receiver
 from sqlalchemy import select
 
+from loopback import Receiver
 from resguardo.auth.principal import Principal
 from resguardo.crypto.datakeys import DataKeys
 from resguardo.crypto.encryptor import Encryptor

@@ -152,9 +152,8 @@ async def test_test_key_never_reaches_a_live_only_provider(clock: FrozenClock,
         "sandbox"]
 
 
-async def test_audit_events_keep_their_environment(database: Database,
-                                                   clock: FrozenClock) -> None:
-    """Every sealed audit record carries the environment it happened in."""
+async def _record_live_test_live(database: Database, clock: FrozenClock) -> None:
+    """Seal three gateway events, in the live, test and live environments."""
     log = DbAuditLog(database, clock)
     try:
         for env in ("live", "test", "live"):
@@ -162,6 +161,12 @@ async def test_audit_events_keep_their_environment(database: Database,
                                         workflow=WORKFLOW, environment=env))
     finally:
         await log.aclose()
+
+
+async def test_audit_events_keep_their_environment(database: Database,
+                                                   clock: FrozenClock) -> None:
+    """Every sealed audit record carries the environment it happened in."""
+    await _record_live_test_live(database, clock)
     records = await query_events(database, AuditQuery(workflow=WORKFLOW))
     assert [r["environment"] for r in records] == ["live", "test", "live"]
 
@@ -173,12 +178,6 @@ _HAS_ENV_FILTER = "environment" in {f.name for f in dataclasses.fields(AuditQuer
 async def test_audit_queries_filter_by_environment(database: Database,
                                                    clock: FrozenClock) -> None:
     """An audit query for the test environment returns no live event."""
-    log = DbAuditLog(database, clock)
-    try:
-        for env in ("live", "test", "live"):
-            await log.record(AuditEvent(kind="gateway.request", outcome="forwarded",
-                                        workflow=WORKFLOW, environment=env))
-    finally:
-        await log.aclose()
+    await _record_live_test_live(database, clock)
     query = AuditQuery(workflow=WORKFLOW, environment="test")  # type: ignore[call-arg]
     assert [r["environment"] for r in await query_events(database, query)] == ["test"]

@@ -13,7 +13,6 @@ import gc
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,6 +23,7 @@ from resguardo.audit.canonical import GENESIS, decode
 from resguardo.audit.log import HEAD_ID
 from resguardo.audit.signing import Checkpoint, anchor_message, key_id_of, verify_signature
 from resguardo.audit.tables import AuditCheckpointRow, AuditHeadRow
+from resguardo.clock import as_utc
 from resguardo.store.db import Database
 
 __all__ = ["ChainWalker", "Finding", "VerifyReport", "verify_log"]
@@ -83,11 +83,6 @@ class VerifyReport:
 
 _sha256 = hashlib.sha256
 _dumps = orjson.dumps
-
-
-def _aware(at: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 class ChainWalker:
@@ -267,7 +262,7 @@ async def verify_log(
     )
     report.head_seq = head_seq
     checkpoints = [
-        Checkpoint(log_id, int(s), bytes(h), _aware(a), k, bytes(sig)) for s, h, a, k, sig in stored
+        Checkpoint(log_id, int(s), bytes(h), as_utc(a), k, bytes(sig)) for s, h, a, k, sig in stored
     ] + list(external)
     if anchor_seq > 1:
         signed = anchor_sig is not None and public_key is not None and verify_signature(

@@ -19,7 +19,7 @@ from resguardo.auth.hashing import KeyHasher, TotpSealer
 from resguardo.auth.passwords import PasswordVault
 from resguardo.auth.permissions import Role
 from resguardo.auth.sessions import SessionService
-from resguardo.auth.tables import AdminRow, RecoveryCodeRow, as_utc
+from resguardo.auth.tables import AdminRow, RecoveryCodeRow
 from resguardo.auth.throttle import LoginThrottle
 from resguardo.auth.totp import (
     Enrolment,
@@ -28,7 +28,7 @@ from resguardo.auth.totp import (
     new_recovery_codes,
     normalize_recovery_code,
 )
-from resguardo.clock import Clock
+from resguardo.clock import Clock, as_utc
 from resguardo.errors import Conflict, Forbidden, InputError, NotFound, Unauthenticated
 from resguardo.store.db import Database
 

@@ -23,8 +23,8 @@ from resguardo.auth.keys import KEY_HASH_PURPOSE
 from resguardo.auth.principal import Principal, Scopes
 from resguardo.auth.ratelimit import RateLimiter
 from resguardo.auth.scopes import ip_allowed, scopes_from_json
-from resguardo.auth.tables import ApiKeyRow, as_utc
-from resguardo.clock import Clock
+from resguardo.auth.tables import ApiKeyRow
+from resguardo.clock import Clock, as_utc
 from resguardo.errors import AuthError, Forbidden, Unauthenticated
 from resguardo.policy.schema import Policy
 from resguardo.store.db import Database

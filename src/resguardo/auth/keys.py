@@ -19,8 +19,8 @@ from resguardo.auth.hashing import KeyHasher
 from resguardo.auth.keyformat import ENVIRONMENTS, format_key, new_key_id, new_secret
 from resguardo.auth.principal import Scopes
 from resguardo.auth.scopes import scopes_from_json, scopes_to_json, validate_scopes
-from resguardo.auth.tables import ApiKeyRow, as_utc
-from resguardo.clock import Clock
+from resguardo.auth.tables import ApiKeyRow
+from resguardo.clock import Clock, as_utc
 from resguardo.errors import Conflict, InputError, NotFound
 from resguardo.policy.schema import Policy
 from resguardo.store.db import Database

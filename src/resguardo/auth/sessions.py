@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from resguardo.auth.hashing import KeyHasher
-from resguardo.auth.tables import AdminRow, AdminSessionRow, as_utc
-from resguardo.clock import Clock
+from resguardo.auth.tables import AdminRow, AdminSessionRow
+from resguardo.clock import Clock, as_utc
 from resguardo.errors import Unauthenticated
 from resguardo.store.db import Database
 

@@ -6,7 +6,7 @@ recovery codes are stored as keyed hashes; passwords as argon2id; TOTP seeds sea
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +19,6 @@ __all__ = [
     "ApiKeyRow",
     "LoginThrottleRow",
     "RecoveryCodeRow",
-    "as_utc",
 ]
 
 _TS = DateTime(timezone=True)
@@ -107,10 +106,3 @@ class LoginThrottleRow(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[datetime] = mapped_column(_TS)
     locked_until: Mapped[datetime | None] = mapped_column(_TS, nullable=True)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes for aware columns: read them back as UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)

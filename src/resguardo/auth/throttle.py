@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from resguardo.auth.hashing import KeyHasher
-from resguardo.auth.tables import LoginThrottleRow, as_utc
-from resguardo.clock import Clock
+from resguardo.auth.tables import LoginThrottleRow
+from resguardo.clock import Clock, as_utc
 from resguardo.errors import RateLimited
 from resguardo.store.db import Database
 

@@ -5,7 +5,6 @@ This is the only way to create the first owner: the HTTP API never bootstraps on
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from resguardo.auth.bundle import AuthServices
 from resguardo.auth.permissions import Role
 from resguardo.auth.totp import qr_ascii
 from resguardo.cli.keys_cmd import CLI_ACTOR, run_auth
+from resguardo.cli.output import emit_result
 from resguardo.cli.state import state_of
 from resguardo.errors import Unauthenticated
 
@@ -24,10 +24,6 @@ __all__ = ["app"]
 app = typer.Typer(help="Admin accounts: password + mandatory TOTP, roles.", no_args_is_help=True)
 
 _MAX_CODE_TRIES = 3
-
-
-def _emit(ctx: typer.Context, data: Any, text: str) -> None:
-    typer.echo(json.dumps(data, indent=2) if state_of(ctx).json_output else text)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -68,7 +64,7 @@ def create(
         raise AssertionError("unreachable")  # pragma: no cover
 
     info, codes = run_auth(ctx, action)
-    _emit(ctx, {**info.to_dict(), "recovery_codes": codes},
+    emit_result(ctx, {**info.to_dict(), "recovery_codes": codes},
           f"Admin {info.username} ({info.role}) created with 2FA.\n"
           "Recovery codes (each works once; store them offline):\n  " + "\n  ".join(codes))
 
@@ -83,7 +79,7 @@ def list_cmd(ctx: typer.Context) -> None:
     admins = run_auth(ctx, action)
     lines = [f"{a['username']:<30} {a['role']:<8} {a['status']:<9} "
              f"2fa={'on' if a['totp_enabled'] else 'off'}" for a in admins]
-    _emit(ctx, {"admins": admins}, "\n".join(lines) or "No admins.")
+    emit_result(ctx, {"admins": admins}, "\n".join(lines) or "No admins.")
 
 
 @app.command("disable")
@@ -95,7 +91,7 @@ def disable(ctx: typer.Context, username: str) -> None:
         return (await auth.admins.disable(target.admin_id, actor=CLI_ACTOR)).to_dict()
 
     info = run_auth(ctx, action)
-    _emit(ctx, info, f"Admin {username} disabled; their sessions have ended.")
+    emit_result(ctx, info, f"Admin {username} disabled; their sessions have ended.")
 
 
 @app.command("reset-2fa")
@@ -107,4 +103,4 @@ def reset_2fa(ctx: typer.Context, username: str) -> None:
         return (await auth.admins.reset_2fa(target.admin_id, actor=CLI_ACTOR)).to_dict()
 
     info = run_auth(ctx, action)
-    _emit(ctx, info, f"2FA reset for {username}; they will enrol again at next sign-in.")
+    emit_result(ctx, info, f"2FA reset for {username}; they will enrol again at next sign-in.")

@@ -12,8 +12,9 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from resguardo.cli.output import exit_on_error
 from resguardo.cli.state import CliState, state_of
-from resguardo.errors import ResguardoError
+from resguardo.clock import as_utc
 from resguardo.store.db import Database
 
 __all__ = ["app"]
@@ -37,14 +38,8 @@ def _run(ctx: typer.Context, action: Callable[[CliState, Database], Awaitable[T]
         finally:
             await db.dispose()
 
-    try:
+    with exit_on_error(json_errors=state.json_output, exit_code=2, show_code=False):
         return asyncio.run(go())
-    except ResguardoError as exc:
-        if state.json_output:
-            typer.echo(json.dumps({"error": {"code": exc.code, "message": exc.message}}))
-        else:
-            typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _log(state: CliState, db: Database) -> Any:
@@ -55,12 +50,6 @@ def _log(state: CliState, db: Database) -> Any:
 
     key = load_signing_key(state.settings.data_dir / SIGNING_KEY_FILE, create=True)
     return DbAuditLog(db, SystemClock(), key)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @app.command()
@@ -134,7 +123,7 @@ def _query(
 ) -> Any:
     from resguardo.audit.query import AuditQuery
 
-    return AuditQuery(since=_aware(since), until=_aware(until), workflow=workflow, actor=key,
+    return AuditQuery(since=as_utc(since), until=as_utc(until), workflow=workflow, actor=key,
                       category=category, outcome=action, kind=kind, subject_hash=subject_hash,
                       limit=limit)
 

@@ -6,15 +6,15 @@ import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
+from resguardo.cli.output import exit_on_error
 from resguardo.cli.state import state_of
-from resguardo.clock import SystemClock
-from resguardo.errors import ResguardoError
+from resguardo.clock import SystemClock, as_utc
 from resguardo.governance.impact import IncidentScope
 from resguardo.governance.incidents import Incident
 from resguardo.governance.wiring import Governance, governance_from_settings
@@ -36,15 +36,8 @@ def _run(ctx: typer.Context, action: Callable[[Governance], Awaitable[T]]) -> T:
                                             with_reviews=False) as gov:
             return await action(gov)
 
-    try:
+    with exit_on_error():
         return asyncio.run(go())
-    except ResguardoError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(1) from None
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _show(ctx: typer.Context, inc: Incident) -> None:
@@ -77,11 +70,11 @@ def open_(
         help="What to do with implicated Resguardo keys.")] = "revoke",
 ) -> None:
     """Open an incident and run the first-24-hours plan."""
-    scope = IncidentScope(tuple(key or ()), tuple(workflow or ()), _aware(since), _aware(until))
+    scope = IncidentScope(tuple(key or ()), tuple(workflow or ()), as_utc(since), as_utc(until))
 
     async def action(gov: Governance) -> Any:
         return await gov.register.open(title=title, opened_by=ACTOR, scope=scope,
-                                       discovered_at=_aware(discovered), key_action=keys)
+                                       discovered_at=as_utc(discovered), key_action=keys)
 
     opened = _run(ctx, action)
     _show(ctx, opened.incident)

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,12 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from resguardo.cli.output import exit_on_error
 from resguardo.cli.state import CliState, state_of
 from resguardo.clock import SystemClock
 from resguardo.crypto.datakeys import DataKeys
 from resguardo.crypto.datakeys import Progress as ProgressCallback
 from resguardo.crypto.factory import key_provider_from_settings
-from resguardo.errors import ConfigError, ResguardoError
+from resguardo.errors import ConfigError
 from resguardo.store.db import Database
 
 __all__ = ["app"]
@@ -31,12 +32,6 @@ app = typer.Typer(
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
 T = TypeVar("T")
-
-
-def _fail(exc: ResguardoError) -> NoReturn:
-    # Messages are safe by contract (never a key or a personal value); details are ids/counts.
-    typer.echo(f"error: {exc.message}", err=True)
-    raise typer.Exit(1)
 
 
 def _run(state: CliState, work: Callable[[DataKeys], Awaitable[T]]) -> T:
@@ -57,10 +52,8 @@ def _run(state: CliState, work: Callable[[DataKeys], Awaitable[T]]) -> T:
         finally:
             await db.dispose()
 
-    try:
+    with exit_on_error(show_code=False):
         return asyncio.run(_go())
-    except ResguardoError as exc:
-        _fail(exc)
 
 
 def _with_progress(quiet: bool, work: Callable[[ProgressCallback], Awaitable[T]]) -> Awaitable[T]:

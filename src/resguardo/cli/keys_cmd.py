@@ -6,7 +6,6 @@ The full key is printed once, by ``create`` and ``rotate``; nothing can print it
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -17,9 +16,9 @@ import typer
 from resguardo.auth.bundle import AuthServices, build_auth_services, pepper_from, redis_client
 from resguardo.auth.keys import IssuedKey, KeyInfo
 from resguardo.auth.scopes import scopes_from_mapping
+from resguardo.cli.output import emit_result, exit_on_error
 from resguardo.cli.state import CliState, state_of
 from resguardo.clock import SystemClock
-from resguardo.errors import ResguardoError
 from resguardo.store.db import Database
 
 __all__ = ["app", "cli_auth", "run_auth"]
@@ -63,18 +62,8 @@ def run_auth(ctx: typer.Context, action: Callable[[AuthServices], Awaitable[T]])
         async with cli_auth(state) as auth:
             return await action(auth)
 
-    try:
+    with exit_on_error(json_errors=state.json_output):
         return asyncio.run(go())
-    except ResguardoError as exc:
-        if state.json_output:
-            typer.echo(json.dumps({"error": {"code": exc.code, "message": exc.message}}))
-        else:
-            typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(1) from None
-
-
-def _emit(ctx: typer.Context, data: Any, text: str) -> None:
-    typer.echo(json.dumps(data, indent=2) if state_of(ctx).json_output else text)
 
 
 def _line(info: dict[str, Any]) -> str:
@@ -120,7 +109,7 @@ def create(
                                       expires_at=expires, actor=CLI_ACTOR)
 
     issued = run_auth(ctx, action)
-    _emit(ctx, {"key": issued.token, **issued.info.to_dict()},
+    emit_result(ctx, {"key": issued.token, **issued.info.to_dict()},
           f"{issued.token}\n\nKey {issued.info.key_id} for workflow {workflow} ({environment}).\n"
           "Store it now: it will not be shown again.")
 
@@ -137,7 +126,7 @@ def list_cmd(
         return [k.to_dict(now) for k in await auth.keys.list_keys(workflow_id=workflow)]
 
     keys = run_auth(ctx, action)
-    _emit(ctx, {"keys": keys}, "\n".join(_line(k) for k in keys) or "No keys.")
+    emit_result(ctx, {"keys": keys}, "\n".join(_line(k) for k in keys) or "No keys.")
 
 
 @app.command("show")
@@ -150,7 +139,7 @@ def show(ctx: typer.Context, key_id: str) -> None:
 
     info = run_auth(ctx, action)
     text = "\n".join(f"{k:>22}: {v}" for k, v in info.items())
-    _emit(ctx, info, text)
+    emit_result(ctx, info, text)
 
 
 @app.command("rotate")
@@ -167,7 +156,7 @@ def rotate(
 
     issued = run_auth(ctx, action)
     until = issued.info.previous_valid_until
-    _emit(ctx, {"key": issued.token, **issued.info.to_dict()},
+    emit_result(ctx, {"key": issued.token, **issued.info.to_dict()},
           f"{issued.token}\n\nOld secret valid until {until.isoformat() if until else 'now'}.")
 
 
@@ -179,4 +168,4 @@ def revoke(ctx: typer.Context, key_id: str) -> None:
         return (await auth.keys.revoke(key_id, actor=CLI_ACTOR)).to_dict()
 
     info = run_auth(ctx, action)
-    _emit(ctx, info, f"Key {key_id} revoked.")
+    emit_result(ctx, info, f"Key {key_id} revoked.")

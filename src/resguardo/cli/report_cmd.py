@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 
 import typer
 
+from resguardo.cli.output import exit_on_error
 from resguardo.cli.state import state_of
 from resguardo.clock import SystemClock
-from resguardo.errors import ResguardoError
 from resguardo.governance.datamap import build_datamap, render_svg
 from resguardo.governance.observed import DbAuditReader, Observations, observe
 from resguardo.governance.render import Format, render_ropa
@@ -58,11 +58,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _guard(ctx: typer.Context, days: int) -> tuple[Policy, Observations | None]:
-    try:
+    with exit_on_error():
         return _load(ctx, days)
-    except ResguardoError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
+from resguardo.cli.output import exit_on_error
 from resguardo.cli.state import state_of
 from resguardo.clock import SystemClock
-from resguardo.errors import ConfigError, ResguardoError
+from resguardo.errors import ConfigError
 from resguardo.governance.review import ReviewQueue
 from resguardo.governance.wiring import governance_from_settings
 
@@ -35,11 +36,8 @@ def _run(ctx: typer.Context, action: Callable[[ReviewQueue], Awaitable[T]]) -> T
                 raise ConfigError("The review queue needs the key-encryption key.")
             return await action(gov.reviews)
 
-    try:
+    with exit_on_error():
         return asyncio.run(go())
-    except ResguardoError as exc:
-        typer.echo(f"error: {exc.message} ({exc.code})", err=True)
-        raise typer.Exit(1) from None
 
 
 def _print(ctx: typer.Context, data: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,16 +9,9 @@ from typing import Any
 
 import orjson
 
-from resguardo.errors import InputError, ResguardoError, UpstreamError
+from resguardo.errors import InputError, UpstreamError
 from resguardo.policy.schema import Provider
-from resguardo.providers.base import (
-    Endpoint,
-    backoff_delay,
-    is_retryable,
-    loads_object,
-    parse_sse,
-    upstream_failure,
-)
+from resguardo.providers.base import Endpoint, parse_sse, post_json, upstream_failure
 from resguardo.providers.openai_compat import check_base_url
 from resguardo.providers.responses_shim import (
     chat_stream_to_events,
@@ -145,19 +137,9 @@ class AnthropicAdapter:
             return chat_to_response(await self.call("chat", responses_to_chat(body), credential),
                                     body)
         payload = orjson.dumps(chat_to_messages(body))
-        attempt = 0
-        while True:
-            try:
-                response = await self._transport.post(
-                    self._url, self._headers(credential), payload, self.provider.timeout_seconds)
-                if response.status >= 400:
-                    raise upstream_failure(response.status, self.provider.id)
-                return message_to_chat(loads_object(response.body, self.provider.id))
-            except ResguardoError as exc:
-                if attempt >= self.provider.max_retries or not is_retryable(exc):
-                    raise
-                attempt += 1
-                await asyncio.sleep(backoff_delay(self._backoff, attempt))
+        msg = await post_json(self._transport, self.provider, self._url,
+                              self._headers(credential), payload, self._backoff)
+        return message_to_chat(msg)
 
     @asynccontextmanager
     async def stream(

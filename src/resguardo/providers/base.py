@@ -1,7 +1,8 @@
-"""What every provider adapter offers the gateway, plus credentials, errors and SSE parsing."""
+"""What every provider adapter offers the gateway: credentials, errors, retries, SSE parsing."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
@@ -19,6 +20,7 @@ from resguardo.errors import (
     UpstreamTimeout,
 )
 from resguardo.policy.schema import CredentialRef, Provider
+from resguardo.providers.transport import Transport
 
 __all__ = [
     "Credentials",
@@ -28,6 +30,7 @@ __all__ = [
     "is_retryable",
     "loads_object",
     "parse_sse",
+    "post_json",
     "upstream_failure",
 ]
 
@@ -150,3 +153,26 @@ def loads_object(payload: bytes, provider_id: str) -> Json:
         raise UpstreamError("The AI provider sent an unexpected answer.",
                             details={"provider": provider_id})
     return value
+
+
+async def post_json(
+    transport: Transport,
+    provider: Provider,
+    url: str,
+    headers: Mapping[str, str],
+    payload: bytes,
+    backoff: float,
+) -> Json:
+    """POST ``payload`` and parse the JSON object answered, retried with backoff on 429/5xx."""
+    attempt = 0
+    while True:
+        try:
+            response = await transport.post(url, headers, payload, provider.timeout_seconds)
+            if response.status >= 400:
+                raise upstream_failure(response.status, provider.id)
+            return loads_object(response.body, provider.id)
+        except ResguardoError as exc:
+            if attempt >= provider.max_retries or not is_retryable(exc):
+                raise
+            attempt += 1
+            await asyncio.sleep(backoff_delay(backoff, attempt))

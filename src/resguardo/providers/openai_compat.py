@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,16 +9,9 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from resguardo.errors import ConfigError, ResguardoError, UpstreamError
+from resguardo.errors import ConfigError, UpstreamError
 from resguardo.policy.schema import AdapterKind, Provider, Tier
-from resguardo.providers.base import (
-    Endpoint,
-    backoff_delay,
-    is_retryable,
-    loads_object,
-    parse_sse,
-    upstream_failure,
-)
+from resguardo.providers.base import Endpoint, parse_sse, post_json, upstream_failure
 from resguardo.providers.responses_shim import (
     chat_stream_to_events,
     chat_to_response,
@@ -87,22 +79,9 @@ class OpenAICompatibleAdapter:
             chat = await self.call("chat", responses_to_chat(body), credential)
             return chat_to_response(chat, body)
         url = f"{self._base}/{_PATHS[endpoint]}"
-        payload = orjson.dumps(body)
-        headers = self._headers(credential, False)
-        attempt = 0
-        while True:
-            try:
-                response = await self._transport.post(
-                    url, headers, payload, self.provider.timeout_seconds
-                )
-                if response.status >= 400:
-                    raise upstream_failure(response.status, self.provider.id)
-                return loads_object(response.body, self.provider.id)
-            except ResguardoError as exc:
-                if attempt >= self.provider.max_retries or not is_retryable(exc):
-                    raise
-                attempt += 1
-                await asyncio.sleep(backoff_delay(self._backoff, attempt))
+        return await post_json(self._transport, self.provider, url,
+                               self._headers(credential, False), orjson.dumps(body),
+                               self._backoff)
 
     @asynccontextmanager
     async def stream(

@@ -59,7 +59,12 @@ def token_cores(text: str) -> set[str]:
     for m in _NUMBER_AFTER_WORD.finditer(text):
         kind = _KIND_BEFORE.search(text, max(0, m.start() - 48), m.start())
         if kind is not None:
-            cores.add(f"{kind.group(0).upper()}_{m.group(1)}")
+            word = kind.group(0).upper()
+            # Reserve every tail too: in "RuizPHONE_2" a token minted after a name would
+            # restore the caller's literal "PHONE_2" (restoring tolerates a glued left side).
+            for i, ch in enumerate(word):
+                if ch.isalpha() and (i == 0 or word[i - 1] != "_"):
+                    cores.add(f"{word[i:]}_{m.group(1)}")
     return cores
 
 
