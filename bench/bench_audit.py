@@ -56,6 +56,30 @@ async def append_rate(backend: str, n: int, tmp: Path, in_flight: int = 2000) ->
     return rate
 
 
+async def record_latency(backend: str, n: int, tmp: Path) -> tuple[float, float, float]:
+    """One caller awaiting ``record()`` after ``record()`` (a gateway at concurrency 1).
+
+    Returns p50 and p99 in ms and the process's CPU per record in µs (writer thread included).
+    """
+    db, schema = await open_database(backend, tmp, PG_URL, prefix="audit")
+    log = DbAuditLog(db, SystemClock())
+    await log.ensure_head()
+    events = [_event(i) for i in range(n + 50)]
+    for e in events[:50]:  # warm: connection, statement caches, head guess
+        await log.record(e)
+    took: list[float] = []
+    cpu = time.process_time()
+    for e in events[50:]:
+        start = time.perf_counter()
+        await log.record(e)
+        took.append(time.perf_counter() - start)
+    cpu_us = (time.process_time() - cpu) / n * 1e6
+    await log.aclose()
+    await close_database(db, schema, PG_URL)
+    took.sort()
+    return took[n // 2] * 1000, took[min(n - 1, int(n * 0.99))] * 1000, cpu_us
+
+
 async def verify_time(backend: str, n: int, tmp: Path) -> tuple[float, float]:
     """Fill ``n`` events (batched appends), then time one full ``verify_log``."""
     db, schema = await open_database(backend, tmp, PG_URL, prefix="audit")
@@ -83,6 +107,7 @@ async def main() -> None:
     parser.add_argument("--append", type=int, default=50_000)
     parser.add_argument("--verify", type=int, default=1_000_000)
     parser.add_argument("--pg-verify", type=int, default=1_000_000)
+    parser.add_argument("--single", type=int, default=3000, help="records at concurrency 1")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     backends = ["sqlite"] + ([] if args.no_pg else ["postgresql"])
@@ -91,11 +116,13 @@ async def main() -> None:
         tmp = Path(tmpdir)
         for backend in backends:
             rate = await append_rate(backend, args.append, tmp)
+            p50, p99, cpu_us = await record_latency(backend, args.single, tmp)
             n = args.verify if backend == "sqlite" else args.pg_verify
             took, fill_rate = await verify_time(backend, n, tmp) if n else (0.0, 0.0)
             per_million = took * 1_000_000 / n if n else 0.0
             rows.append(
                 f"| {backend} | {rate:,.0f} {'(met)' if rate >= 5000 else '(NOT met)'} | "
+                f"{p50:.3f} / {p99:.3f} | {cpu_us:,.0f} µs | "
                 f"{fill_rate:,.0f} | {n:,} | {took:.2f} | {per_million:.2f} "
                 f"{'(met)' if per_million <= 10 else '(NOT met)'} |"
             )
@@ -104,10 +131,14 @@ async def main() -> None:
         f"- machine: {machine()}\n- command: `{command()}`\n"
         f"- append: {args.append:,} events through `DbAuditLog.record()` with 2,000 concurrent "
         "callers (group commit; each call returns after its batch committed)\n"
+        f"- one caller: {args.single:,} `record()` calls awaited one after another (a gateway "
+        "at concurrency 1; each is its own batch and commit); latency per call, and the "
+        "process's CPU per record (writer thread included)\n"
         "- verify: log filled by 5,000-event `append()` batches, then a full `verify_log` "
         "(hash chain, column cross-check, checkpoints), best of two passes\n\n"
-        "| backend | append events/s (target >= 5,000) | bulk fill events/s | verified events "
-        "| verify s | s per 1M (target <= 10) |\n|---|---|---|---|---|---|\n"
+        "| backend | append events/s (target >= 5,000) | one caller: record p50 / p99 ms "
+        "| one caller: CPU per record | bulk fill events/s | verified events "
+        "| verify s | s per 1M (target <= 10) |\n|---|---|---|---|---|---|---|---|\n"
         + "\n".join(rows) + "\n"
     )
     write_section("audit", "Audit log: append rate and verification (bench_audit.py)", body)

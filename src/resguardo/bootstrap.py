@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from resguardo.clock import Clock, SystemClock
 from resguardo.errors import ConfigError
@@ -103,7 +104,8 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
     )
     extras.setdefault("shutdown", []).append(services.auth.authenticator.aclose)
     gateway = install_gateway(
-        services, env=env, authenticator=services.auth.authenticator, audit=audit.log
+        services, env=env, authenticator=services.auth.authenticator, audit=audit.log,
+        metrics=audit.metrics, anomaly=audit.anomaly,
     ).gateway
     governance = build_governance(
         db=db,
@@ -116,6 +118,8 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
         evidence_dir=settings.data_dir / "evidence",
     )
     extras["governance"] = governance
+    extras["review_queue"] = governance.reviews
+    extras["breach_register"] = governance.register
     gateway.reviews = governance.reviews
 
     async def start_isolation_guard() -> None:
@@ -132,5 +136,45 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
         )
 
     extras.setdefault("startup", []).append(start_isolation_guard)
-    extras["review_queue"] = getattr(governance, "reviews", None)
-    extras["breach_register"] = getattr(governance, "register", None)
+    _wire_vault_and_jobs(services, encryptor, audit.log, governance)
+
+
+def _wire_vault_and_jobs(
+    services: Services, encryptor: Any, audit_log: Any, governance: Any
+) -> None:
+    """The vault stack (built lazily in the server's loop) and the periodic jobs."""
+    from resguardo.background import Jobs
+    from resguardo.retention.loop import run_retention
+    from resguardo.vault.wiring import (
+        STACK_EXTRA,
+        build_vault_stack,
+        db_audit_history,
+        lazy_vault_stack,
+    )
+
+    db, policy, clock = services.db, services.policy, services.clock
+    get_stack = lazy_vault_stack(
+        lambda: build_vault_stack(
+            db=db,
+            policy=policy,
+            clock=clock,
+            encryptor=encryptor,
+            audit=audit_log,
+            audit_query=db_audit_history(db),
+        )
+    )
+    services.extras[STACK_EXTRA] = get_stack
+    jobs = Jobs()
+
+    async def retention() -> None:
+        await run_retention(await get_stack(), dry_run=False)
+
+    jobs.add("retention", 3600.0, retention)
+    jobs.add("breach-deadlines", 300.0, governance.deadlines.tick)
+    if governance.reviews is not None:
+        jobs.add("review-expiry", 300.0, governance.reviews.sweep)
+        jobs.add("review-callbacks", 60.0, governance.reviews.retry_callbacks)
+    services.extras["jobs"] = jobs
+    services.extras.setdefault("startup", []).append(jobs.start)
+    # Registered after the database's dispose hook, so it runs before it on shutdown.
+    services.extras.setdefault("shutdown", []).append(jobs.stop)

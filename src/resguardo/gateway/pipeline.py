@@ -2,7 +2,8 @@
 
 authenticate (http layer) → minimize → detect → classify → decide → pseudonymize → audit the
 decision → forward (with fallback) → restore → post-scan → audit the result → release.
-Every step before forwarding fails closed: on any error nothing leaves.
+Every step before forwarding fails closed: on any error nothing leaves. Each request is then
+reported once to the metrics and, off the request path, to anomaly detection (observe.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from resguardo.errors import (
     ResguardoError,
 )
 from resguardo.gateway.decide import Target, check_endpoint, listable_models, plan, workflow_of
+from resguardo.gateway.observe import AnomalyFeed, AnomalyObserver, RequestReporter, outcome_of
 from resguardo.gateway.ports import LiveDataGuard, ReviewHold
 from resguardo.gateway.reply import ReplyScanGuard, restore_json
 from resguardo.gateway.scan import RequestScanner, parse_known
@@ -36,6 +38,7 @@ from resguardo.gateway.streams import (
     chat_sse_error,
     responses_sse,
 )
+from resguardo.monitor.metrics import Metrics
 from resguardo.policy.schema import Policy, Workflow
 from resguardo.providers.base import Credentials, Endpoint, ProviderAdapter, is_retryable
 from resguardo.vault.tokens import SurrogateFactory, TokenMap
@@ -69,6 +72,8 @@ class Prepared:
     fallbacks: int = 0
     guard: ReplyScanGuard | None = field(default=None)
     review_callback: str | None = None
+    entities: dict[str, int] = field(default_factory=dict)  # per data category, for metrics
+    model_used: str | None = None
 
 
 class Gateway:
@@ -86,6 +91,9 @@ class Gateway:
         surrogates: Callable[[], SurrogateFactory] | None = None,
         live_guard: LiveDataGuard | None = None,
         reviews: ReviewHold | None = None,
+        metrics: Metrics | None = None,
+        anomaly: AnomalyObserver | None = None,
+        anomaly_queue: int = 1000,
     ) -> None:
         self.policy = policy
         self.detector = detector
@@ -96,6 +104,13 @@ class Gateway:
         self.surrogates = surrogates
         self.live_guard = live_guard
         self.reviews = reviews
+        feed = AnomalyFeed(anomaly, maxsize=anomaly_queue, metrics=metrics) if anomaly else None
+        self.reporter = RequestReporter(policy, metrics, feed)
+
+    async def aclose(self) -> None:
+        """Let queued anomaly observations finish, then stop their task."""
+        if self.reporter.feed is not None:
+            await self.reporter.feed.aclose()
 
     # ---- shared steps -------------------------------------------------------------------
 
@@ -143,6 +158,19 @@ class Gateway:
                       known_header: str | None, review_callback: str | None = None) -> Prepared:
         """Everything before forwarding; raises (and audits a block) when nothing may go."""
         started = self.clock.monotonic()
+        seen: dict[str, int] = {}
+        try:
+            return await self._prepare(principal, endpoint, body, known_header,
+                                       review_callback, started, seen)
+        except ResguardoError as exc:
+            self.reporter.report(principal, principal.workflow_id, _ENDPOINT_NAMES[endpoint],
+                                 outcome_of(exc), self.clock.monotonic() - started,
+                                 entities=seen, error=exc)
+            raise
+
+    async def _prepare(self, principal: Principal, endpoint: Endpoint, body: Json,
+                       known_header: str | None, review_callback: str | None, started: float,
+                       seen: dict[str, int]) -> Prepared:
         workflow = workflow_of(self.policy, principal)
         check_endpoint(workflow, principal, _ENDPOINT_NAMES[endpoint])
         if self._held_for_review(workflow) and body.get("stream"):
@@ -156,10 +184,12 @@ class Gateway:
         scanner = RequestScanner(self.detector, tmap, known)
         scanner.collect(body)
         categories = sorted({self.policy.category_of(t) for t in scanner.types})
+        if self.reporter.active:
+            seen.update(self.reporter.by_category(scanner.type_counts().items()))
         model = body.get("model")
         prepared = Prepared(principal, workflow, endpoint, body, tmap, [], categories, {},
                             secrets.token_hex(12), started, stream=bool(body.get("stream")),
-                            review_callback=review_callback)
+                            review_callback=review_callback, entities=seen)
         try:
             await self.check_isolation(principal, scanner, known, prepared.request_id)
             prepared.targets = plan(self.policy, principal, workflow, categories,
@@ -216,13 +246,14 @@ class Gateway:
                                            self._credential(p, target))
             except ResguardoError as exc:
                 last = exc
+                self.reporter.provider_error(target.provider.id, exc)
                 if is_retryable(exc) and i + 1 < len(p.targets):
                     p.fallbacks += 1
                     continue
                 p.provider_used = target.provider.id
                 await self.finish(p, _status(exc), exc.code)
                 raise
-            p.provider_used = target.provider.id
+            p.provider_used, p.model_used = target.provider.id, target.model
             break
         else:  # pragma: no cover - the loop always breaks or raises
             raise last or InputError()
@@ -271,20 +302,44 @@ class Gateway:
             body.pop("stream", None)
         p = await self.prepare(principal, endpoint, body, known_header, review_callback)
         if not p.stream:
-            return await self.forward(p)
+            try:
+                reply = await self.forward(p)
+            except ResguardoError as exc:
+                self._report(p, exc)
+                raise
+            self._report(p)
+            return reply
+        # A stream is reported by _stream itself, when it ends (however it ends).
         stream = self._stream(p)
         # Prime the stream: connecting upstream and the first event happen now, so a failure
         # there is still a proper HTTP error (and another provider can be tried).
         first = await stream.__anext__()
         return _prepend(first, stream)
 
+    def _report(self, p: Prepared, exc: ResguardoError | None = None) -> None:
+        if not self.reporter.active:
+            return
+        outcome = outcome_of(exc) if exc is not None else "masked" if p.tmap else "forwarded"
+        self.reporter.report(p.principal, p.workflow.id, _ENDPOINT_NAMES[p.endpoint], outcome,
+                             self.clock.monotonic() - p.started, entities=p.entities,
+                             error=exc, provider=p.provider_used, model=p.model_used)
+
     def models(self, principal: Principal) -> Json:
         """The model list this key may use."""
-        workflow = workflow_of(self.policy, principal)
-        check_endpoint(workflow, principal, "models")
-        return {"object": "list", "data": [
+        started = self.clock.monotonic()
+        try:
+            workflow = workflow_of(self.policy, principal)
+            check_endpoint(workflow, principal, "models")
+        except ResguardoError as exc:
+            self.reporter.report(principal, principal.workflow_id, "models", outcome_of(exc),
+                                 self.clock.monotonic() - started, error=exc)
+            raise
+        out: Json = {"object": "list", "data": [
             {"id": name, "object": "model", "created": 0, "owned_by": "resguardo"}
             for name in listable_models(self.policy, principal, workflow)]}
+        self.reporter.report(principal, workflow.id, "models", "ok",
+                             self.clock.monotonic() - started)
+        return out
 
     # ---- streamed ------------------------------------------------------------------------
 
@@ -303,6 +358,7 @@ class Gateway:
                 err = exc if isinstance(exc, ResguardoError) else InputError(
                     "The AI provider sent an empty stream.", code="upstream_empty")
                 last = err
+                self.reporter.provider_error(target.provider.id, err)
                 if is_retryable(err) and i + 1 < len(p.targets):
                     p.fallbacks += 1
                     continue
@@ -313,7 +369,7 @@ class Gateway:
                 await inner.aclose()
                 raise
             stack.push_async_callback(inner.aclose)
-            p.provider_used = target.provider.id
+            p.provider_used, p.model_used = target.provider.id, target.model
             return first, events
         raise last or InputError()  # pragma: no cover
 
@@ -322,29 +378,40 @@ class Gateway:
         proc: ChatStream | ResponsesStream = (
             ChatStream(p.tmap, p.guard) if chat else ResponsesStream(p.tmap, p.guard))
         encode = chat_sse if chat else responses_sse
-        async with AsyncExitStack() as stack:
-            first, events = await self._open(p, stack)
-            try:
-                for out in proc.process(first):
-                    yield encode(out)
-                async for event in events:
-                    for out in proc.process(event):
+        failure: ResguardoError | None = None
+        try:
+            async with AsyncExitStack() as stack:
+                try:
+                    first, events = await self._open(p, stack)
+                except ResguardoError as exc:  # handle() turns it into an HTTP error
+                    failure = exc
+                    raise
+                try:
+                    for out in proc.process(first):
                         yield encode(out)
-                if isinstance(proc, ChatStream):
-                    for out in proc.finish():
-                        yield encode(out)
-            except ResguardoError as exc:
-                # Mid-stream failure: end with a well-formed error event, never a value.
-                await self._finish_quietly(p, _status(exc), exc.code)
-                yield _error_event(chat, exc.code, exc.message)
-                return
-            try:
-                await self.finish(p, 200)
-            except AuditWriteFailed as exc:
-                yield _error_event(chat, exc.code, exc.message)
-                return
-            if chat:
-                yield DONE
+                    async for event in events:
+                        for out in proc.process(event):
+                            yield encode(out)
+                    if isinstance(proc, ChatStream):
+                        for out in proc.finish():
+                            yield encode(out)
+                except ResguardoError as exc:
+                    # Mid-stream failure: end with a well-formed error event, never a value.
+                    failure = exc
+                    await self._finish_quietly(p, _status(exc), exc.code)
+                    yield _error_event(chat, exc.code, exc.message)
+                    return
+                try:
+                    await self.finish(p, 200)
+                except AuditWriteFailed as exc:
+                    failure = exc
+                    yield _error_event(chat, exc.code, exc.message)
+                    return
+                if chat:
+                    yield DONE
+        finally:
+            # Reported once, however the stream ends: completed, failed, or disconnected.
+            self._report(p, failure)
 
     async def _finish_quietly(self, p: Prepared, status: int, code: str) -> None:
         # The stream ends in an error event either way.

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from resguardo.auth.principal import Principal
-from resguardo.errors import InputError, NotFound, PolicyDenied
+from resguardo.errors import InputError, NotFound, PolicyDenied, ResguardoError
 from resguardo.gateway.decide import check_endpoint, workflow_of
+from resguardo.gateway.observe import outcome_of
 from resguardo.gateway.pipeline import Gateway
 from resguardo.gateway.reply import restore_json
 from resguardo.gateway.scan import RequestScanner, parse_known
@@ -76,8 +77,27 @@ class ProtectService:
         factory = self.gateway.new_map(workflow).surrogates
         return TokenMap.from_dict(stored.data, factory)
 
+    def _report(self, principal: Principal, endpoint: str, started: float, outcome: str,
+                entities: dict[str, int], error: ResguardoError | None = None) -> None:
+        gw = self.gateway
+        gw.reporter.report(principal, principal.workflow_id, endpoint, outcome,
+                           gw.clock.monotonic() - started, entities=entities, error=error)
+
     async def protect(self, principal: Principal, body: Json, known_header: str | None) -> Json:
         """Pseudonymize ``text`` or ``data``; returns tokens and the session that restores them."""
+        started = self.gateway.clock.monotonic()
+        seen: dict[str, int] = {}
+        try:
+            out = await self._protect(principal, body, known_header, seen)
+        except ResguardoError as exc:
+            self._report(principal, "protect", started, outcome_of(exc), seen, exc)
+            raise
+        self._report(principal, "protect", started,
+                     "masked" if sum(seen.values()) else "forwarded", seen)
+        return out
+
+    async def _protect(self, principal: Principal, body: Json, known_header: str | None,
+                       seen: dict[str, int]) -> Json:
         workflow = workflow_of(self.gateway.policy, principal)
         check_endpoint(workflow, principal, "protect")
         has_text, has_data = isinstance(body.get("text"), str), "data" in body
@@ -99,6 +119,8 @@ class ProtectService:
         before = dict(tmap.counts)
         scanner = RequestScanner(self.gateway.detector, tmap, known, skip_keys=frozenset())
         scanner.collect(payload)
+        if self.gateway.reporter.active:
+            seen.update(self.gateway.reporter.by_category(scanner.type_counts().items()))
         try:
             await self.gateway.check_isolation(principal, scanner, known, session_id)
         except PolicyDenied as denied:
@@ -122,6 +144,16 @@ class ProtectService:
 
     async def restore(self, principal: Principal, body: Json) -> Json:
         """Put a session's values back into ``text`` or ``data``."""
+        started = self.gateway.clock.monotonic()
+        try:
+            out = await self._restore(principal, body)
+        except ResguardoError as exc:
+            self._report(principal, "restore", started, outcome_of(exc), {}, exc)
+            raise
+        self._report(principal, "restore", started, "ok", {})
+        return out
+
+    async def _restore(self, principal: Principal, body: Json) -> Json:
         workflow = workflow_of(self.gateway.policy, principal)
         check_endpoint(workflow, principal, "restore")
         has_text, has_data = isinstance(body.get("text"), str), "data" in body

@@ -153,6 +153,14 @@ class RequestScanner:
             for h in hits:
                 self.types.add(h.type)
 
+    def type_counts(self) -> dict[str, int]:
+        """Findings collected so far, counted per entity type (no values)."""
+        out: dict[str, int] = {}
+        for *_, hits in self._pending:
+            for h in hits:
+                out[h.type] = out.get(h.type, 0) + 1
+        return out
+
     def values(self) -> list[tuple[str, str]]:
         """(type, value) of every finding collected so far, for identifier checks."""
         return [(h.type, h.value) for *_, hits in self._pending for h in hits]

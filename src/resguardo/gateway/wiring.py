@@ -10,9 +10,11 @@ from resguardo.audit.events import AuditSink
 from resguardo.auth.principal import Authenticator
 from resguardo.clock import Clock, SystemClock
 from resguardo.detect.types import Detector
+from resguardo.gateway.observe import AnomalyObserver
 from resguardo.gateway.pipeline import Gateway
 from resguardo.gateway.protect import ProtectService
 from resguardo.gateway.sessions import MemorySessionStore, SessionStore
+from resguardo.monitor.metrics import Metrics
 from resguardo.policy.schema import Policy
 from resguardo.providers.base import Credentials
 from resguardo.providers.registry import build_adapters
@@ -51,8 +53,16 @@ def gateway_services(
     sessions: SessionStore | None = None,
     clock: Clock | None = None,
     backoff: float = 0.25,
+    metrics: Metrics | None = None,
+    anomaly: AnomalyObserver | None = None,
+    anomaly_queue: int = 1000,
 ) -> GatewayParts:
-    """Build the gateway; ``env`` resolves provider credentials (never read os.environ here)."""
+    """Build the gateway; ``env`` resolves provider credentials (never read os.environ here).
+
+    ``metrics`` and ``anomaly`` (both optional) receive every request: counts, latency,
+    entities per category, provider errors and block reasons; anomaly observation runs in
+    the background and never delays or fails a request.
+    """
     from resguardo.vault.pseudonymize import FakerSurrogates
 
     clock = clock or SystemClock()
@@ -75,6 +85,9 @@ def gateway_services(
         audit=audit,
         clock=clock,
         surrogates=surrogates,
+        metrics=metrics,
+        anomaly=anomaly,
+        anomaly_queue=anomaly_queue,
     )
     protect = ProtectService(gateway, sessions or MemorySessionStore(clock))
     return GatewayParts(gateway, protect, transport)
@@ -90,11 +103,14 @@ def install_gateway(
     transport: Transport | None = None,
     sessions: SessionStore | None = None,
     backoff: float = 0.25,
+    metrics: Metrics | None = None,
+    anomaly: AnomalyObserver | None = None,
 ) -> GatewayParts:
     """Put the gateway into ``services.extras`` (routes, start-up and shutdown hooks)."""
     parts = gateway_services(
         services.settings, services.policy, env, audit=audit, detector=detector,
         transport=transport, sessions=sessions, clock=services.clock, backoff=backoff,
+        metrics=metrics, anomaly=anomaly,
     )
     extras = services.extras
     extras["gateway"] = parts.gateway
@@ -109,4 +125,7 @@ def install_gateway(
         extras.setdefault("startup", []).append(start)
     if close is not None:
         extras.setdefault("shutdown", []).append(close)
+    # Shutdown hooks run in reverse: queued observations (and their alerts) finish before
+    # the audit log and the database close.
+    extras.setdefault("shutdown", []).append(parts.gateway.aclose)
     return parts

@@ -79,6 +79,10 @@ class Metrics:
         self._alerts = Counter(
             "resguardo_anomaly_alerts", "Anomaly alerts raised, by rule.", ["rule"], registry=r,
         )
+        self._anomaly_dropped = Counter(
+            "resguardo_anomaly_dropped", "Requests not observed for anomalies (queue full).",
+            registry=r,
+        )
 
     def _wf(self, workflow: str | None) -> str:
         return _pick(workflow, self.workflows)
@@ -117,6 +121,10 @@ class Metrics:
     def alert(self, rule: str) -> None:
         """Count an anomaly alert."""
         self._alerts.labels(_pick(rule, ALERT_RULES)).inc()
+
+    def anomaly_dropped(self, count: int = 1) -> None:
+        """Count requests whose anomaly observation was dropped because its queue was full."""
+        self._anomaly_dropped.inc(count)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of this registry."""
