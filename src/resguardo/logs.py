@@ -49,6 +49,7 @@ def scrub_processor(
     _logger: Any, _name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """structlog processor: scrub every string field, the event text included."""
+    event_dict.pop("color_message", None)  # uvicorn's ANSI duplicate of the message
     for key, value in list(event_dict.items()):
         event_dict[key] = _scrub_value(value)
     return event_dict
