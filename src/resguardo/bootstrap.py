@@ -86,6 +86,7 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
     from resguardo.crypto import encryptor_from_settings
     from resguardo.gateway.wiring import install_gateway
     from resguardo.governance.wiring import build_governance
+    from resguardo.vault.sessions import EncryptedSessionStore
 
     settings, policy, db, clock = services.settings, services.policy, services.db, services.clock
     extras = services.extras
@@ -103,9 +104,12 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
         epoch_file=settings.data_dir / "auth_epoch",
     )
     extras.setdefault("shutdown", []).append(services.auth.authenticator.aclose)
+    # Sessions live in the database, sealed: they survive restarts and span replicas.
+    sessions = EncryptedSessionStore(db, encryptor, clock)
+    extras["session_store"] = sessions
     gateway = install_gateway(
         services, env=env, authenticator=services.auth.authenticator, audit=audit.log,
-        metrics=audit.metrics, anomaly=audit.anomaly,
+        metrics=audit.metrics, anomaly=audit.anomaly, sessions=sessions,
     ).gateway
     governance = build_governance(
         db=db,
@@ -136,11 +140,11 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
         )
 
     extras.setdefault("startup", []).append(start_isolation_guard)
-    _wire_vault_and_jobs(services, encryptor, audit.log, governance)
+    _wire_vault_and_jobs(services, encryptor, audit.log, governance, sessions)
 
 
 def _wire_vault_and_jobs(
-    services: Services, encryptor: Any, audit_log: Any, governance: Any
+    services: Services, encryptor: Any, audit_log: Any, governance: Any, sessions: Any
 ) -> None:
     """The vault stack (built lazily in the server's loop) and the periodic jobs."""
     from resguardo.background import Jobs
@@ -171,6 +175,7 @@ def _wire_vault_and_jobs(
 
     jobs.add("retention", 3600.0, retention)
     jobs.add("breach-deadlines", 300.0, governance.deadlines.tick)
+    jobs.add("session-purge", 600.0, sessions.purge_expired)
     if governance.reviews is not None:
         jobs.add("review-expiry", 300.0, governance.reviews.sweep)
         jobs.add("review-callbacks", 60.0, governance.reviews.retry_callbacks)

@@ -37,6 +37,7 @@ def state(tmp_path: Path) -> CliState:
         for i in range(6):
             await log.record(AuditEvent("gateway.request", "masked" if i % 2 else "blocked",
                                         actor="key_a", workflow="leads" if i < 4 else "calls",
+                                        environment="test" if i == 5 else "live",
                                         data={"categories": {"personal": i}}))
         await log.aclose()
         await db.dispose()
@@ -86,6 +87,17 @@ def test_query_filters_and_prints_json(state: CliState) -> None:
     assert [r["seq"] for r in json.loads(result.output)] == [2, 4]
     table = runner.invoke(app, ["query", "--key", "key_a"], obj=state)
     assert table.exit_code == 0 and "gateway.request" in table.output
+
+
+def test_query_and_export_filter_by_environment(state: CliState, tmp_path: Path) -> None:
+    """--environment keeps only that environment's events, in query and in export."""
+    result = runner.invoke(app, ["query", "--environment", "test", "--json"], obj=state)
+    assert result.exit_code == 0, result.output
+    assert [(r["seq"], r["environment"]) for r in json.loads(result.output)] == [(6, "test")]
+    out = tmp_path / "live.jsonl"
+    export = runner.invoke(app, ["export", "--environment", "live", "--out", str(out)], obj=state)
+    assert export.exit_code == 0
+    assert [json.loads(line)["seq"] for line in out.read_text().splitlines()] == [1, 2, 3, 4, 5]
 
 
 def test_export_csv_to_file(state: CliState, tmp_path: Path) -> None:

@@ -171,13 +171,31 @@ async def test_audit_events_keep_their_environment(database: Database,
     assert [r["environment"] for r in records] == ["live", "test", "live"]
 
 
-_HAS_ENV_FILTER = "environment" in {f.name for f in dataclasses.fields(AuditQuery)}
-
-
-@pytest.mark.skipif(not _HAS_ENV_FILTER, reason="AuditQuery has no environment filter yet")
 async def test_audit_queries_filter_by_environment(database: Database,
                                                    clock: FrozenClock) -> None:
-    """An audit query for the test environment returns no live event."""
+    """An audit query for one environment returns only that environment's events, paged."""
     await _record_live_test_live(database, clock)
-    query = AuditQuery(workflow=WORKFLOW, environment="test")  # type: ignore[call-arg]
+    query = AuditQuery(workflow=WORKFLOW, environment="test")
     assert [r["environment"] for r in await query_events(database, query)] == ["test"]
+    live = AuditQuery(workflow=WORKFLOW, environment="live", limit=1)
+    first = await query_events(database, live)
+    rest = await query_events(database, dataclasses.replace(live, after_seq=first[-1]["seq"]))
+    assert [r["environment"] for r in first + rest] == ["live", "live"]
+    assert first[0]["seq"] < rest[0]["seq"]
+
+
+async def test_tampered_environment_column_fails_verification(database: Database,
+                                                              clock: FrozenClock) -> None:
+    """Moving an event to another environment in its index column is caught by verify."""
+    from sqlalchemy import update
+
+    from resguardo.audit.tables import AuditEventRow
+    from resguardo.audit.verify import verify_log
+
+    await _record_live_test_live(database, clock)
+    assert (await verify_log(database, None)).ok
+    async with database.session() as session:
+        await session.execute(
+            update(AuditEventRow).where(AuditEventRow.seq == 2).values(environment="live"))
+    report = await verify_log(database, None)
+    assert [(f.kind, f.seq) for f in report.findings] == [("modified", 2)]

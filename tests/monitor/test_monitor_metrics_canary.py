@@ -114,7 +114,8 @@ async def test_audit_api_queries_exports_and_audits_itself(
     client, parts = app_parts
     for outcome in ("masked", "blocked", "masked"):
         await parts.log.record(AuditEvent("gateway.request", outcome, actor="key_a",
-                                          workflow="leads", data={"categories": ["personal"]}))
+                                          workflow="leads", data={"categories": ["personal"]},
+                                          environment="test" if outcome == "blocked" else "live"))
     page = (await client.get("/admin/api/audit/events",
                              params={"action": "masked", "category": "personal"})).json()
     assert [e["seq"] for e in page["events"]] == [1, 3]
@@ -131,3 +132,8 @@ async def test_audit_api_queries_exports_and_audits_itself(
         "admin.audit.query", "admin.audit.export", "admin.audit.export"]
     bad = await client.get("/admin/api/audit/events", params={"subject_hash": "Ana Pérez"})
     assert bad.status_code == 400
+    tests = (await client.get("/admin/api/audit/events",
+                              params={"environment": "test", "kind": "gateway.request"})).json()
+    assert [e["seq"] for e in tests["events"]] == [2]
+    odd = await client.get("/admin/api/audit/events", params={"environment": "staging"})
+    assert odd.status_code == 400

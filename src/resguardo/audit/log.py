@@ -104,6 +104,7 @@ def _seal_batch(
             "seq": seq, "at": at, "kind": event.kind, "outcome": event.outcome,
             "actor": event.actor, "workflow": event.workflow,
             "categories": f",{','.join(cats)}," if cats else "",
+            "environment": event.environment,
             "canonical": canonical, "prev_hash": prev, "hash": digest,
         })
         subjects.extend({"seq": seq, "subject_hash": h} for h in set(event.subject_hashes))

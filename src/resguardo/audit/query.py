@@ -37,6 +37,7 @@ class AuditQuery:
     category: str | None = None
     outcome: str | None = None  # the action: forwarded / masked / blocked / ...
     kind: str | None = None
+    environment: str | None = None  # live / test
     subject_hash: str | None = None
     after_seq: int = 0
     limit: int = 100
@@ -55,7 +56,7 @@ def _statement(q: AuditQuery) -> Select[int, bytes, bytes]:
     if q.until is not None:
         stmt = stmt.where(t.at < _utc(q.until))
     for column, value in ((t.workflow, q.workflow), (t.actor, q.actor), (t.outcome, q.outcome),
-                          (t.kind, q.kind)):
+                          (t.kind, q.kind), (t.environment, q.environment)):
         if value is not None:
             stmt = stmt.where(column == value)
     if q.category is not None:

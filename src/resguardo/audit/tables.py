@@ -26,6 +26,8 @@ class AuditEventRow(Base):
     workflow: Mapped[str | None] = mapped_column(String(64), index=True)
     # ",personal,financial," so a LIKE '%,personal,%' filter is exact.
     categories: Mapped[str] = mapped_column(Text, default="")
+    # live / test; verification checks it against the sealed record like the other columns.
+    environment: Mapped[str | None] = mapped_column(String(16), nullable=True)
     canonical: Mapped[bytes] = mapped_column(LargeBinary)
     prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
     hash: Mapped[bytes] = mapped_column(LargeBinary(32))

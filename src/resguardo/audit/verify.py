@@ -30,8 +30,8 @@ __all__ = ["ChainWalker", "Finding", "VerifyReport", "verify_log"]
 
 PAGE = 10_000
 _DUP = "a second event claims this sequence number"
-# seq, at (text, sealed form), kind, outcome, actor, workflow, categories, canonical,
-# prev_hash, hash
+# seq, at (text, sealed form), kind, outcome, actor, workflow, categories, environment,
+# canonical, prev_hash, hash
 Row = Sequence[Any]
 
 
@@ -121,15 +121,15 @@ class ChainWalker:
         expected, cands, want, dup = self.expected, self.candidates, self.want, self._dup
         sha, dumps = _sha256, _dumps
         for row in rows:
-            pos, at, kind, outcome, actor, workflow, cats, canonical, prev, digest = row
+            pos, at, kind, outcome, actor, workflow, cats, env, canonical, prev, digest = row
             if pos == expected and dup is None and prev in cands:
                 head = dumps((1, pos, at, kind, outcome, actor, workflow,
-                              cats[1:-1].split(",") if cats else ()))
+                              cats[1:-1].split(",") if cats else (), env))
                 cut = len(head) - 1
                 # The fast path: an intact event in its place (all but a tampered log).
                 if (
                     canonical.startswith(head[:cut])
-                    and canonical[cut] == 44  # the "," after the eighth element
+                    and canonical[cut] == 44  # the "," after the ninth element
                     and sha(prev + canonical).digest() == digest
                 ):
                     cands = (digest,)
@@ -144,9 +144,9 @@ class ChainWalker:
         self.last_emb = max(self.last_emb, expected - 1)
 
     def _slow(self, row: Row) -> None:
-        pos, at, kind, outcome, actor, workflow, cats, canonical, prev, digest = row
+        pos, at, kind, outcome, actor, workflow, cats, env, canonical, prev, digest = row
         head = _dumps((1, pos, at, kind, outcome, actor, workflow,
-                       cats[1:-1].split(",") if cats else ()))
+                       cats[1:-1].split(",") if cats else (), env))
         try:
             emb = int(decode(canonical)["seq"])
         except (orjson.JSONDecodeError, TypeError, ValueError):
@@ -302,7 +302,8 @@ async def verify_log(
 
 
 _PAGE_SQL = (
-    "SELECT seq, {at}, kind, outcome, actor, workflow, categories, canonical, prev_hash, hash "
+    "SELECT seq, {at}, kind, outcome, actor, workflow, categories, environment, canonical, "
+    "prev_hash, hash "
     "FROM audit_events WHERE seq > {mark} ORDER BY seq LIMIT {limit}"
 )
 # The database renders each time in the sealed form, in C, instead of Python per row.

@@ -26,6 +26,7 @@ T = TypeVar("T")
 Since = Annotated[datetime | None, typer.Option(help="Events at or after (ISO 8601, UTC).")]
 Until = Annotated[datetime | None, typer.Option(help="Events before (ISO 8601, UTC).")]
 Opt = Annotated[str | None, typer.Option()]
+Env = Annotated[str | None, typer.Option(help="live or test.")]
 
 
 def _run(ctx: typer.Context, action: Callable[[CliState, Database], Awaitable[T]]) -> T:
@@ -119,13 +120,13 @@ def checkpoint(
 def _query(
     since: datetime | None, until: datetime | None, workflow: str | None, key: str | None,
     category: str | None, action: str | None, kind: str | None, subject_hash: str | None,
-    limit: int,
+    limit: int, environment: str | None = None,
 ) -> Any:
     from resguardo.audit.query import AuditQuery
 
     return AuditQuery(since=as_utc(since), until=as_utc(until), workflow=workflow, actor=key,
                       category=category, outcome=action, kind=kind, subject_hash=subject_hash,
-                      limit=limit)
+                      environment=environment, limit=limit)
 
 
 @app.command()
@@ -137,13 +138,15 @@ def query(
     action: Annotated[str | None, typer.Option(help="forwarded, masked, blocked, ...")] = None,
     kind: Opt = None,
     subject_hash: Annotated[str | None, typer.Option(help="A subject's keyed hash.")] = None,
+    environment: Env = None,
     limit: int = 100,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List matching events (oldest first) as a table or JSON."""
     from resguardo.audit.query import query_events
 
-    q = _query(since, until, workflow, key, category, action, kind, subject_hash, limit)
+    q = _query(since, until, workflow, key, category, action, kind, subject_hash, limit,
+               environment)
 
     async def run(_state: CliState, db: Database) -> list[dict[str, Any]]:
         return await query_events(db, q)
@@ -169,13 +172,15 @@ def export(
     out: Annotated[Path | None, typer.Option(help="Output file (default: stdout).")] = None,
     since: Since = None, until: Until = None, workflow: Opt = None, key: Opt = None,
     category: Opt = None, action: Opt = None, kind: Opt = None, subject_hash: Opt = None,
+    environment: Env = None,
 ) -> None:
     """Export matching events for an auditor (JSON Lines or CSV)."""
     from resguardo.audit.query import csv_header, iter_events, to_csv, to_jsonl
 
     if format not in ("jsonl", "csv"):
         raise typer.BadParameter("format must be jsonl or csv")
-    q = _query(since, until, workflow, key, category, action, kind, subject_hash, 1000)
+    q = _query(since, until, workflow, key, category, action, kind, subject_hash, 1000,
+               environment)
 
     async def run(_state: CliState, db: Database) -> int:
         sink = open(out, "wb") if out is not None else sys.stdout.buffer  # noqa: SIM115

@@ -27,7 +27,7 @@ class StoredSession:
 
 
 class SessionStore(Protocol):
-    """Where protect sessions live (memory now; the encrypted store comes with the vault)."""
+    """Where protect sessions live: encrypted in the store when served (vault.sessions)."""
 
     async def save(
         self, session_id: str, scope: str, data: dict[str, Any], ttl_seconds: int

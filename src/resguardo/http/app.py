@@ -114,5 +114,6 @@ def create_app(services: Services) -> FastAPI:
         if hot_paths is not None:
             app.add_middleware(hot_paths, services=services)
 
-    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=services.settings.max_body_bytes,
+                       on_refused=services.extras.get("on_body_refused"))
     return app

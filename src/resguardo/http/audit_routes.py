@@ -60,12 +60,14 @@ def _filters(
     category: str | None = Query(None, max_length=64),
     action: str | None = Query(None, max_length=32),
     kind: str | None = Query(None, max_length=64),
+    environment: str | None = Query(None, pattern=r"^(live|test)$"),
     subject_hash: str | None = Query(None, pattern=r"^[0-9a-f]{16,64}$"),
     after: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
 ) -> AuditQuery:
     return AuditQuery(since=since, until=until, workflow=workflow, actor=key, category=category,
-                      outcome=action, kind=kind, subject_hash=subject_hash, after_seq=after,
+                      outcome=action, kind=kind, environment=environment,
+                      subject_hash=subject_hash, after_seq=after,
                       limit=limit)
 
 
@@ -73,7 +75,8 @@ Filters = Annotated[AuditQuery, Depends(_filters)]
 
 
 def _used(q: AuditQuery) -> list[str]:
-    names = ("since", "until", "workflow", "actor", "category", "outcome", "kind", "subject_hash")
+    names = ("since", "until", "workflow", "actor", "category", "outcome", "kind", "environment",
+             "subject_hash")
     return [n for n in names if getattr(q, n) is not None]
 
 

@@ -12,7 +12,7 @@ request, a third of the whole gateway's budget (bench/bench_gateway.py).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
@@ -27,14 +27,23 @@ from resguardo.gateway.pipeline import REVIEW_CALLBACK_HEADER, Gateway
 from resguardo.gateway.protect import ProtectService
 from resguardo.gateway.scan import KNOWN_HEADER
 from resguardo.http.errors import error_body, status_for
+from resguardo.monitor.metrics import Metrics
 from resguardo.providers.base import Endpoint
 from resguardo.services import Services
 
-__all__ = ["HotPaths", "build_router"]
+__all__ = ["BODY_REFUSED_EXTRA", "HotPaths", "body_refused_counter", "build_router"]
 
 Json = dict[str, Any]
 Handler = Callable[[Request], Awaitable[Response]]
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+# The metrics' endpoint names (the policy's) for each /v1 path.
+_METRIC_ENDPOINTS: Mapping[str, str] = {
+    "/v1/chat/completions": "chat.completions", "/v1/responses": "responses",
+    "/v1/embeddings": "embeddings", "/v1/models": "models", "/v1/protect": "protect",
+    "/v1/restore": "restore",
+}
+# Where ``build_router`` leaves the body-size limit's hook (http/app.py passes it on).
+BODY_REFUSED_EXTRA = "on_body_refused"
 
 
 def _json(content: Any, status: int = 200) -> Response:
@@ -85,16 +94,35 @@ def _handlers(services: Services) -> list[tuple[str, str, Handler]]:
     gateway: Gateway = services.extras["gateway"]
     protect: ProtectService = services.extras["protect"]
     auth: Authenticator = services.extras["authenticator"]
+    metrics: Metrics | None = services.extras.get("metrics")
 
-    async def principal_of(request: Request) -> Principal:
+    async def principal_of(request: Request, path: str) -> Principal:
         client = request.client
-        return await auth.authenticate(_bearer(request), client.host if client else None)
+        try:
+            return await auth.authenticate(_bearer(request), client.host if client else None)
+        except ResguardoError as exc:
+            refused(path, exc)
+            raise
 
-    def llm(endpoint: Endpoint) -> Handler:
-        async def handler(request: Request) -> Response:
-            principal = await principal_of(request)
+    async def body_of(request: Request, path: str, endpoint: Endpoint | None = None) -> Json:
+        try:
             body = await _body(request)
-            _check(body, endpoint)
+            if endpoint is not None:
+                _check(body, endpoint)
+        except ResguardoError as exc:
+            refused(path, exc)
+            raise
+        return body
+
+    def refused(path: str, exc: ResguardoError) -> None:
+        # The gateway counts what reaches it; this counts what never did (code words only).
+        if metrics is not None:
+            metrics.refused(_METRIC_ENDPOINTS[path], exc.code)
+
+    def llm(endpoint: Endpoint, path: str) -> Handler:
+        async def handler(request: Request) -> Response:
+            principal = await principal_of(request, path)
+            body = await body_of(request, path, endpoint)
             result = await gateway.handle(principal, endpoint, body,
                                           request.headers.get(KNOWN_HEADER),
                                           request.headers.get(REVIEW_CALLBACK_HEADER))
@@ -106,21 +134,21 @@ def _handlers(services: Services) -> list[tuple[str, str, Handler]]:
         return handler
 
     async def models(request: Request) -> Response:
-        return _json(gateway.models(await principal_of(request)))
+        return _json(gateway.models(await principal_of(request, "/v1/models")))
 
     async def protect_route(request: Request) -> Response:
-        principal = await principal_of(request)
-        return _json(await protect.protect(principal, await _body(request),
+        principal = await principal_of(request, "/v1/protect")
+        return _json(await protect.protect(principal, await body_of(request, "/v1/protect"),
                                            request.headers.get(KNOWN_HEADER)))
 
     async def restore_route(request: Request) -> Response:
-        principal = await principal_of(request)
-        return _json(await protect.restore(principal, await _body(request)))
+        principal = await principal_of(request, "/v1/restore")
+        return _json(await protect.restore(principal, await body_of(request, "/v1/restore")))
 
     return [
-        ("POST", "/v1/chat/completions", llm("chat")),
-        ("POST", "/v1/responses", llm("responses")),
-        ("POST", "/v1/embeddings", llm("embeddings")),
+        ("POST", "/v1/chat/completions", llm("chat", "/v1/chat/completions")),
+        ("POST", "/v1/responses", llm("responses", "/v1/responses")),
+        ("POST", "/v1/embeddings", llm("embeddings", "/v1/embeddings")),
         ("GET", "/v1/models", models),
         ("POST", "/v1/protect", protect_route),
         ("POST", "/v1/restore", restore_route),
@@ -132,7 +160,23 @@ def build_router(services: Services) -> APIRouter:
     router = APIRouter()
     for method, path, handler in _handlers(services):
         router.add_route(path, handler, methods=[method])
+    hook = body_refused_counter(services.extras.get("metrics"))
+    if hook is not None:
+        services.extras[BODY_REFUSED_EXTRA] = hook
     return router
+
+
+def body_refused_counter(metrics: Metrics | None) -> Callable[[str], None] | None:
+    """A hook for ``BodySizeLimit``: counts a 413 on a /v1 gateway path (others ignored)."""
+    if metrics is None:
+        return None
+
+    def count(path: str) -> None:
+        endpoint = _METRIC_ENDPOINTS.get(path)
+        if endpoint is not None:
+            metrics.refused(endpoint, "payload_too_large")
+
+    return count
 
 
 def _error_response(exc: ResguardoError) -> Response:

@@ -21,6 +21,7 @@ __all__ = [
     "ENDPOINTS",
     "OUTCOMES",
     "PROVIDER_ERRORS",
+    "REFUSAL_CODES",
     "Metrics",
 ]
 
@@ -32,6 +33,13 @@ BLOCK_REASONS = frozenset(
      "audit_failed", "reply_scan"}
 )
 PROVIDER_ERRORS = frozenset({"timeout", "status", "connection", "invalid_response"})
+# Error codes of requests refused before the gateway sees them (authentication, body shape
+# and size); the codes are fixed words, and any other becomes "other".
+REFUSAL_CODES = frozenset(
+    {"missing_credentials", "malformed_key", "invalid_key", "key_revoked", "key_expired",
+     "wrong_environment", "workflow_unknown", "source_not_allowed", "rate_limited",
+     "invalid_json", "invalid_request", "payload_too_large"}
+)
 ALERT_RULES = frozenset(
     {"rate", "entities", "blocked_ratio", "new_provider", "new_model", "off_hours", "new_network"}
 )
@@ -79,6 +87,11 @@ class Metrics:
         self._alerts = Counter(
             "resguardo_anomaly_alerts", "Anomaly alerts raised, by rule.", ["rule"], registry=r,
         )
+        self._refused = Counter(
+            "resguardo_refused_requests",
+            "Gateway requests refused before reaching the gateway (auth, body, size).",
+            ["endpoint", "code"], registry=r,
+        )
         self._anomaly_dropped = Counter(
             "resguardo_anomaly_dropped", "Requests not observed for anomalies (queue full).",
             registry=r,
@@ -121,6 +134,10 @@ class Metrics:
     def alert(self, rule: str) -> None:
         """Count an anomaly alert."""
         self._alerts.labels(_pick(rule, ALERT_RULES)).inc()
+
+    def refused(self, endpoint: str, code: str) -> None:
+        """Count a request refused before the gateway (no key, bad key, bad JSON, too large)."""
+        self._refused.labels(_pick(endpoint, ENDPOINTS), _pick(code, REFUSAL_CODES)).inc()
 
     def anomaly_dropped(self, count: int = 1) -> None:
         """Count requests whose anomaly observation was dropped because its queue was full."""

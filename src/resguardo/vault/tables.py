@@ -14,9 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from resguardo.store.base import Base
 from resguardo.vault.columns import UTCDateTime
 
-__all__ = ["VaultIdentifierRow", "VaultRecordRow", "VaultSubjectRow"]
+__all__ = ["GatewaySessionRow", "VaultIdentifierRow", "VaultRecordRow", "VaultSubjectRow"]
 
 RECORDS_TABLE = "vault_records"
+SESSIONS_TABLE = "gateway_sessions"
 
 
 class VaultSubjectRow(Base):
@@ -69,4 +70,17 @@ class VaultRecordRow(Base):
     workflow: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class GatewaySessionRow(Base):
+    """A protect/restore session: its token map sealed, keyed by a hash of the session id."""
+
+    __tablename__ = SESSIONS_TABLE
+
+    # SHA-256 of the bearer-like session id: a database reader cannot replay a stored id.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(96))
+    environment: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)

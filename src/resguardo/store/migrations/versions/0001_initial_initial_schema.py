@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-27 23:17:02.800004
+Create Date: 2026-11-27 23:56:07.791081
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(length=128), nullable=True),
         sa.Column("workflow", sa.String(length=64), nullable=True),
         sa.Column("categories", sa.Text(), nullable=False),
+        sa.Column("environment", sa.String(length=16), nullable=True),
         sa.Column("canonical", sa.LargeBinary(), nullable=False),
         sa.Column("prev_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("hash", sa.LargeBinary(length=32), nullable=False),
@@ -129,6 +130,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("data_keys", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_data_keys_kek_version"), ["kek_version"], unique=False)
+
+    op.create_table(
+        "gateway_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("scope", sa.String(length=96), nullable=False),
+        sa.Column("environment", sa.String(length=8), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_gateway_sessions")),
+    )
+    with op.batch_alter_table("gateway_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_gateway_sessions_expires_at"), ["expires_at"], unique=False
+        )
 
     op.create_table(
         "governance_incidents",
@@ -375,6 +390,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_governance_incidents_status"))
 
     op.drop_table("governance_incidents")
+    with op.batch_alter_table("gateway_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_gateway_sessions_expires_at"))
+
+    op.drop_table("gateway_sessions")
     with op.batch_alter_table("data_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_data_keys_kek_version"))
 
