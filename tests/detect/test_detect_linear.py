@@ -14,6 +14,8 @@ ADVERSARIAL = [
     "-----BEGIN PRIVATE KEY-----", "eyJa", "eyJa.", ":", "::", "a:", "Calle ", "Calle Aa ",
     "Hospital Aa ", "Nombre: ", "Hola Aa ", "password: ", "Bearer ", "12/", "1 años ",
     "sk-", "+34 ", "(1) ", "1º ", "Av. Aa 1, ", "\n", "é", "Ab-Cd ",
+    "1 Aa Club Apt. 1, Aa, ", "Aa, AB 1", "Sra. de ", "Nombre: Aa ", "Perfecto, Aa, ",
+    "0161 ", "1-1-", "CIPA: nhc-", "1 meses de ",
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from resguardo.detect._text import Scan
 from resguardo.detect.context import DEFAULT_THRESHOLDS, apply_context
 from resguardo.detect.custom import from_policy
 from resguardo.detect.dates import AgeRecognizer, DateRecognizer
@@ -83,14 +84,16 @@ class Analyzer:
         if not text:
             return []
         try:
-            candidates = self.registry.run(text)
-            candidates.extend(find_known(text, known))
+            scan = Scan(text)
+            candidates = self.registry.run(scan)
+            if known:
+                candidates.extend(find_known(text, known, folded=scan.folded))
             if self.ner is not None:
                 candidates.extend(self.ner.entities(text))
-            kept = apply_context(text, candidates, self.thresholds)
+            kept = apply_context(text, candidates, self.thresholds, folded=scan.folded)
             if hint is not None:
                 kept = apply_hint(text, hint, kept)
-            return resolve(kept)
+            return resolve(kept, text)
         except DetectionFailed:
             raise
         except Exception as exc:

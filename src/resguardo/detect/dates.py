@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from resguardo.detect._text import fold
+from resguardo.detect._text import Scan
 from resguardo.detect.types import Finding
 
 __all__ = ["AgeRecognizer", "DateRecognizer"]
@@ -31,12 +31,16 @@ _DATE = re.compile(
 )
 # Month-first formats ("March 3, 1946", "marzo de 2015"): found from their cheap tail
 # (a letter, a space, a digit), then matched in full at the month word.
-_MONTH_CUE = re.compile(r"(?<=[A-Za-z.])\s(?:de\s|del\s|of\s)?\d")
+_MONTH_CUE = re.compile(r"\s(?<=[A-Za-z.]\s)(?:de\s|del\s|of\s)?\d")
 _MONTH_FIRST = re.compile(
     rf"(?i:{_MONTHS_ES}|{_MONTHS_EN})\.?\s(?:(?:de\s|del\s|of\s)?\d{{4}}|"
     r"\d{1,2}(?:st|nd|rd|th)?(?:,?\s\d{4})?)(?![\w/]|[.-]\d)"
 )
-_MONTH_WORDS = frozenset(f"{_MONTHS_ES}|{_MONTHS_EN}".split("|"))
+# "sept?" in the patterns stands for "sep" and "sept".
+_MONTH_WORDS = frozenset(
+    w for m in f"{_MONTHS_ES}|{_MONTHS_EN}".split("|")
+    for w in ((m[:-2], m[:-1]) if m.endswith("?") else (m,))
+)
 _SEP = re.compile(r"[/.-]")
 
 
@@ -56,25 +60,32 @@ class DateRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every plausible date in ``text``."""
-        if not _DIGIT.search(text):
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every plausible date in the scanned text."""
+        text = scan.text
+        if not scan.has_digit:
             return  # every date format we know has a digit
         for m in _DATE.finditer(text):
             if _plausible(m.group()):
-                yield self._typed(text, m.start(), m.end())
-        for cue in _MONTH_CUE.finditer(text):
+                yield self._typed(scan.folded, m.start(), m.end())
+        # Month-first dates need a month word: skip the scan when no token is one.
+        months = not _MONTH_WORDS.isdisjoint(scan.token_set)
+        for cue in _MONTH_CUE.finditer(text) if months else ():
             start = cue.start()
             while start > 0 and cue.start() - start < 11 and (text[start - 1].isalpha()
                                                               or text[start - 1] == "."):
                 start -= 1
             if start > 0 and text[start - 1].isalnum():
                 continue
-            if fold(text[start : cue.start()]).rstrip(".") in _MONTH_WORDS:
+            if scan.folded[start : cue.start()].rstrip(".") in _MONTH_WORDS:
                 month = _MONTH_FIRST.match(text, start)
                 if month is not None:
-                    yield self._typed(text, month.start(), month.end())
+                    yield self._typed(scan.folded, month.start(), month.end())
 
-    def _typed(self, text: str, start: int, end: int) -> Finding:
-        if _BIRTH.search(fold(text[max(0, start - 40) : start])):
+    def _typed(self, folded: str, start: int, end: int) -> Finding:
+        if _BIRTH.search(folded, max(0, start - 40), start):
             return Finding(start, end, "DATE_OF_BIRTH", 0.9, self.name)
         return Finding(start, end, "DATE", 0.6, self.name)
 
@@ -97,10 +108,17 @@ _AGE = re.compile(
 _AGE_LABEL = re.compile(
     r"(?<![\w,.])(?i:edad|aged?)(?:\s+de)?\s?:?\s{0,3}(?P<n2>\d{1,3})(?:\s?(?:años|years))?(?![\w])"
 )
+_AGE_WORDS = frozenset({"edad", "age", "aged"})  # the label pattern needs one as a word
 _NOT_AGE = re.compile(
     r"(?i:hace|durante|desde|tras|después de|antes de|últimos|cada|hasta|por|más de|menos de|"
+    r"a los|al cabo de|en los|unos|"
     r"for|ago|over|after|before|within|every|last|past|than|plazo|contrato|garantía|"
     r"warranty|term|de hace)\s*(?:unos\s|los\s|about\s|the\s)?$"
+)
+# What follows a duration: "4 años de evolución", "3 meses después", "2 years later".
+_DURATION_AFTER = re.compile(
+    r"\s{0,2}(?i:de\s+(?:evoluci|seguimiento|tratamiento|duraci|la\s|el\s|su\s|antig)|"
+    r"despu[eé]s|antes|m[aá]s\s+tarde|atr[aá]s|later|ago|after|before|of\s+(?:follow|treat))"
 )
 _AGE_SUBJECT = re.compile(
     r"(?i:paciente|varón|var[óo]n|mujer|hombre|niñ[oa]|chic[oa]|señora?|lactante|anciana?|"
@@ -118,10 +136,14 @@ class AgeRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every age in ``text``."""
-        if not _DIGIT.search(text):
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every age in the scanned text."""
+        text = scan.text
+        if not scan.has_digit:
             return
-        lowered = text.lower()
-        labelled = "edad" in lowered or "age" in lowered
+        labelled = not _AGE_WORDS.isdisjoint(scan.token_set)
         matches = list(_AGE.finditer(text))
         if labelled:
             matches += _AGE_LABEL.finditer(text)
@@ -133,10 +155,12 @@ class AgeRecognizer:
             before = text[max(0, m.start() - 24) : m.start()]
             if "n2" in m.re.groupindex or text.startswith(" de edad", m.end() - 8):
                 score = 0.9
-            elif _NOT_AGE.search(before):
+            elif _NOT_AGE.search(before) or _DURATION_AFTER.match(text, m.end()):
                 score = 0.2
             elif _AGE_SUBJECT.search(before) or "old" in m.group():
                 score = 0.85
+            elif "mes" in m.group():
+                score = 0.3  # "3 meses" is a duration unless a subject says it is an age
             else:
                 score = 0.55
             yield Finding(m.start(), m.end(), "AGE", score, self.name)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from resguardo.detect._text import fold, load_lines
+from resguardo.detect._text import Scan, fold, load_lines
 from resguardo.detect.types import Finding
 
 __all__ = ["HealthRecognizer"]
 
 _WORD = re.compile(r"\w+(?:[-']\w+)*")
+_PIECE = re.compile(r"[^\W_]+")
 
 
 class HealthRecognizer:
@@ -28,27 +29,63 @@ class HealthRecognizer:
                 self._index.setdefault(words[0], []).append(words)
         for phrases in self._index.values():
             phrases.sort(key=len, reverse=True)
-        self._first = frozenset(self._index)
+        # First words by their leading alphanumeric piece ("anti-inflamatorio" under
+        # "anti"), so the shared token list of the text (Scan.tokens) finds the hits.
+        self._by_piece: dict[str, list[str]] = {}
+        for first in self._index:
+            piece = _PIECE.match(first)
+            if piece is not None:
+                self._by_piece.setdefault(piece.group(), []).append(first)
+        self._pieces = frozenset(self._by_piece)
+        self._longest = max(len(p) for ps in self._index.values() for p in ps)
         self.max_length = max(len(" ".join(p)) for ps in self._index.values() for p in ps) + 8
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every lexicon term in ``text``."""
-        folded = fold(text)
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every lexicon term in the scanned text."""
+        folded = scan.folded
         # A set intersection rejects the common case (no term at all) in one C-level pass.
-        if self._first.isdisjoint(_WORD.findall(folded)):
+        pieces = self._pieces.intersection(scan.tokens)
+        if not pieces:
             return
-        words = list(_WORD.finditer(folded))
+        hits = [first for piece in pieces for first in self._by_piece[piece]]
+        # Only where a term can begin is the text tokenised further (a few places, not
+        # every word of the text).
+        starts: list[int] = []
+        for word in hits:
+            at = folded.find(word)
+            while at != -1:
+                m = _WORD.match(folded, at)
+                if m is not None and m.end() == at + len(word) and not _inside_word(folded, at):
+                    starts.append(at)
+                at = folded.find(word, at + 1)
         skip_until = -1
-        for i, m in enumerate(words):
-            if m.start() < skip_until:
+        for start in sorted(starts):
+            if start < skip_until:
                 continue
-            phrases = self._index.get(m.group())
-            if not phrases:
-                continue
-            for phrase in phrases:
-                n = len(phrase)
-                if tuple(w.group() for w in words[i : i + n]) == phrase:
-                    end = words[i + n - 1].end()
-                    skip_until = end
-                    yield Finding(m.start(), end, "HEALTH", 0.8, self.name)
+            tokens: list[re.Match[str]] = []
+            for token in _WORD.finditer(folded, start):
+                tokens.append(token)
+                if len(tokens) == self._longest:
                     break
+            first = tokens[0].group()
+            for phrase in self._index[first]:
+                n = len(phrase)
+                if tuple(t.group() for t in tokens[:n]) == phrase:
+                    end = tokens[n - 1].end()
+                    skip_until = end
+                    yield Finding(start, end, "HEALTH", 0.8, self.name)
+                    break
+
+
+def _inside_word(folded: str, at: int) -> bool:
+    """Whether offset ``at`` continues a word ("x" in "ax", or after "anti-")."""
+    if at == 0:
+        return False
+    before = folded[at - 1]
+    if before.isalnum() or before == "_":
+        return True
+    return before in "-'" and at >= 2 and (folded[at - 2].isalnum() or folded[at - 2] == "_")

@@ -41,11 +41,14 @@ def _digit_pattern(value: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\d){body}(?!\d)")
 
 
-def find_known(text: str, known: Sequence[KnownValue]) -> Iterator[Finding]:
+def find_known(
+    text: str, known: Sequence[KnownValue], *, folded: str | None = None
+) -> Iterator[Finding]:
     """Findings for every occurrence of a known value, ignoring case and accents."""
     if not known or not text:
         return
-    folded = fold(text)
+    if folded is None:
+        folded = fold(text)
     for item in known:
         entity = "PERSON" if item.type.upper() in _NAME_TYPES else item.type.upper()
         for needle, score in _variants(item):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
-from resguardo.detect._text import fold, load_lines
+from resguardo.detect._text import Scan, fold, load_lines
 from resguardo.detect.names import LOWER, UPPER
 from resguardo.detect.types import Finding
 
@@ -48,10 +49,29 @@ _STREET_EN = (
 )
 _POSTCODE_EN = r"(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?[ ]?\d[A-Z]{2})"
 _ADDRESS_EN = re.compile(
-    rf"(?<![\w-])\d{{1,5}}[A-Za-z]?,?[ ](?:[{UPPER}][{LOWER}]{{1,24}}[ ]){{1,4}}{_STREET_EN}\b"
+    rf"\d(?<![\w-]\d)\d{{0,4}}[A-Za-z]?,?[ ](?:[{UPPER}][{LOWER}]{{1,24}}[ ]){{1,4}}{_STREET_EN}\b"
     r"(?:,?[ ](?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Flat|Floor|#)[ ]?#?\w{1,6})?"
     rf"(?:,[ ]{_TOWN}(?:,?[ ]{_POSTCODE_EN}(?![\w])|,[ ](?:[A-Z]{{2}}(?![\w])|{_TOWN})"
     rf"(?:,?[ ]{_POSTCODE_EN}(?![\w]))?)?)?"
+)
+# Street suffixes US generators and mail use beyond the common ones ("Kaitlyn Club",
+# "Martin Stream"): too ambiguous alone, so the address must end in ", Town, ST 12345".
+_SUFFIX_US = (
+    r"(?:Alley|Bypass|Camp|Canyon|Cape|Center|Circle|Cliffs?|Club|Common|Corners?|Course|"
+    r"Cove|Creek|Crest|Crossing|Dale|Divide|Estates?|Expressway|Extension|Falls|Ferry|Fields?|"
+    r"Flats?|Ford|Forest|Forge|Fork|Fort|Freeway|Gateway|Glens?|Greens?|Harbor|Haven|Heights|"
+    r"Hills?|Hollow|Inlet|Island|Isle|Junction|Keys?|Knolls?|Lakes?|Landing|Light|Loaf|Locks?|"
+    r"Lodge|Loop|Mall|Manor|Meadows?|Mills?|Mission|Motorway|Mount|Mountain|Neck|Orchard|"
+    r"Oval|Overpass|Park|Pass|Passage|Path|Pike|Pines?|Plains?|Plaza|Points?|Port|Prairie|"
+    r"Radial|Ramp|Ranch|Rapids?|Rest|Ridges?|River|Roads|Route|Rue|Run|Shoals?|Shores?|"
+    r"Skyway|Springs?|Spur|Squares|Station|Stravenue|Stream|Streets|Summit|Trace|Track|"
+    r"Trafficway|Trail|Tunnel|Turnpike|Underpass|Union|Valleys?|Via|Viaduct|Views?|Village|"
+    r"Ville|Vista|Wall|Ways|Wells?|Street|Avenue|Road|Lane|Drive|Court|Place|Way|Terrace)"
+)
+_ADDRESS_US = re.compile(
+    rf"\d(?<![\w-]\d)\d{{0,5}}[ ](?:[{UPPER}][{LOWER}]{{1,24}}[ ]){{1,3}}{_SUFFIX_US}"
+    r"(?:,?[ ](?:Apt\.?|Suite|Unit|Ste\.?)[ ]?#?\d{1,5})?"
+    rf",[ ]{_TOWN},[ ][A-Z]{{2}}[ ]\d{{5}}(?:-\d{{4}})?(?![\w])"
 )
 _DIGIT = re.compile(r"\d")
 # Street-type words: found with str.find (memchr-fast), then the full pattern is anchored
@@ -62,6 +82,15 @@ _STREET_WORDS = (
     "Bº", "Part", "Rúa", "Rua", "Costa", "Apartado", "Apdo", "Bulevar", "Parque", "Prolong",
     "Alameda", "Muelle", "Cuesta", "Lugar",
 )
+_US_TAIL = re.compile(r", [A-Z]{2} \d{5}")
+# Folded tokens of the English street words, from the patterns themselves.
+_EN_STREET_TOKENS = frozenset(re.findall(r"[a-z]+", _STREET_EN.lower()))
+_US_SUFFIX_TOKENS = frozenset(re.findall(r"[a-z]+", _SUFFIX_US.lower())) | _EN_STREET_TOKENS
+_HOSPITAL_TOKENS = frozenset({
+    "hospital", "hospitalario", "clinica", "centro", "complejo", "complexo", "policlinica",
+    "sanatorio", "ambulatorio", "consultorio", "fundacion", "fundacio", "instituto",
+    "residencia", "mutua", "clinic", "medical", "health",
+})
 _HOSPITAL_WORDS = (
     "Hospital", "Clínica", "Clinica", "Centro", "Complejo", "Complexo", "Policlínica",
     "Sanatorio", "Ambulatorio", "Consultorio", "Fundaci", "Instituto", "Residencia", "Mutua",
@@ -69,16 +98,21 @@ _HOSPITAL_WORDS = (
 )
 
 
+@cache
+def _alternation(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One literal alternation, longest first: a single C-level scan finds every word."""
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
 def find_words(text: str, words: tuple[str, ...]) -> list[int]:
     """Sorted start offsets of ``words`` in ``text`` where no letter or digit precedes them."""
-    out: set[int] = set()
-    for word in words:
-        i = text.find(word)
-        while i != -1:
-            if i == 0 or not text[i - 1].isalnum():
-                out.add(i)
-            i = text.find(word, i + 1)
-    return sorted(out)
+    # One scan instead of one str.find pass per word (2-3x faster for 20-40 words); the
+    # word-start test runs only on the few hits.
+    return [
+        m.start()
+        for m in _alternation(words).finditer(text)
+        if m.start() == 0 or not text[m.start() - 1].isalnum()
+    ]
 
 
 # Five digits (a Spanish postcode is 01000-52999, checked in code), optionally a town.
@@ -98,7 +132,12 @@ class AddressRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every street address in ``text``."""
-        digits = _DIGIT.search(text) is not None
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every street address in the scanned text."""
+        text = scan.text
+        digits = scan.has_digit
         last_end = 0
         for cue in find_words(text, _STREET_WORDS):
             if cue < last_end:
@@ -108,6 +147,8 @@ class AddressRecognizer:
                 continue
             last_end = m.end()
             end = m.end()
+            if not m.group("num") and text.startswith(("C.", "c.", "Costa"), cue):
+                continue  # "c. En la…", "Costa Azul": only a number makes these a street
             if not m.group("num"):
                 # Without a number, only the capitalised name counts ("Plaza Mayor"), not
                 # the lower-case words that may follow it ("Plaza Mayor es bonita").
@@ -122,9 +163,15 @@ class AddressRecognizer:
             yield Finding(m.start(), end, "ADDRESS", score, self.name)
         if not digits:
             return
-        for m in _ADDRESS_EN.finditer(text):
-            yield Finding(m.start(), m.end(), "ADDRESS", 0.8, self.name)
-        for m in _POSTCODE.finditer(text):
+        # English forms need a street word ("Street", "Ave") and a state + ZIP tail
+        # (", NM 63887"): cheap tests on the shared token set and one comma scan first.
+        if not _EN_STREET_TOKENS.isdisjoint(scan.token_set):
+            for m in _ADDRESS_EN.finditer(text):
+                yield Finding(m.start(), m.end(), "ADDRESS", 0.8, self.name)
+        if not _US_SUFFIX_TOKENS.isdisjoint(scan.token_set) and _US_TAIL.search(text):
+            for m in _ADDRESS_US.finditer(text):
+                yield Finding(m.start(), m.end(), "ADDRESS", 0.85, self.name)
+        for m in _POSTCODE.finditer(text) if scan.max_run >= 5 else ():
             if not "01000" <= m.group()[:5] <= "52999":
                 continue
             start = m.start()
@@ -134,7 +181,7 @@ class AddressRecognizer:
                 yield Finding(start, m.end(), "ADDRESS", 0.6, self.name)
             # A bare 5-digit number is usually not a postcode: context words must lift it.
             yield Finding(start, m.start() + 5, "ADDRESS", 0.3, self.name)
-        lowered = text.lower()
+        lowered = scan.folded
         if not any(c in lowered for c in ("cp", "c.p", "postal", "zip", "post code")):
             return
         for m in _POSTCODE_LABEL.finditer(text):
@@ -149,7 +196,7 @@ _HOSPITAL = re.compile(
     r"Health Centre|Complexo Hospitalario|Complejo Asistencial|Hospital Universitari)"
     rf"(?:[ ]-?[ ]?(?:{_P}[ ]){{0,2}}\"?[{UPPER}][{LOWER}{UPPER}'.-]{{1,30}}\"?){{1,8}}"
 )
-_CAPWORD = re.compile(rf"(?<![\w])[{UPPER}][{LOWER}{UPPER}'.-]{{1,40}}")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 class PlaceRecognizer:
@@ -160,29 +207,50 @@ class PlaceRecognizer:
     max_length: int = 160
 
     def __init__(self) -> None:
-        # Index by folded first word so each capitalised word costs one dict lookup.
+        # Index by the first word token of each folded place, so the text's word list is
+        # intersected with the keys once (C-level) and only hits are looked at.
         self._index: dict[str, list[str]] = {}
         for place in load_lines("places.txt"):
             folded = fold(place)
-            self._index.setdefault(folded.split()[0].split("-")[0], []).append(folded)
+            key = _TOKEN.match(folded)
+            if key is not None:
+                self._index.setdefault(key.group(), []).append(folded)
         for phrases in self._index.values():
             phrases.sort(key=len, reverse=True)
+        self._keys = frozenset(self._index)
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every known place and health centre in ``text``."""
-        for m in _CAPWORD.finditer(text):
-            key = fold(m.group()).rstrip(".").split("-")[0]
-            phrases = self._index.get(key)
-            if not phrases:
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every known place and health centre in the scanned text."""
+        text, folded = scan.text, scan.folded
+        starts: list[tuple[int, str]] = []
+        for key in self._keys.intersection(scan.tokens):
+            at = folded.find(key)
+            while at != -1:
+                end = at + len(key)
+                # A whole, capitalised word: "Madrid", not "madrid" or "Madridista".
+                if (text[at].isupper()
+                        and (at == 0 or not (folded[at - 1].isalnum() or folded[at - 1] == "_"))
+                        and (end == len(folded) or not folded[end].isalnum())):
+                    starts.append((at, key))
+                at = folded.find(key, end)
+        last_end = -1
+        for start, key in sorted(starts):
+            if start < last_end:
                 continue
-            start = m.start()
-            for phrase in phrases:
+            for phrase in self._index[key]:
                 end = start + len(phrase)
                 whole_word = end >= len(text) or not text[end].isalnum()
-                if whole_word and fold(text[start:end]) == phrase:
+                if whole_word and folded[start:end] == phrase:
                     # A town alone is a weak identifier: just over the threshold.
                     yield Finding(start, end, "LOCATION", 0.5, self.name)
+                    last_end = end
                     break
+        if _HOSPITAL_TOKENS.isdisjoint(scan.token_set):
+            return
         for start in find_words(text, _HOSPITAL_WORDS):
             centre = _HOSPITAL.match(text, start)
             if centre is None:

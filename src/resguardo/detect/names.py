@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from resguardo.detect._text import fold, is_sentence_start, load_set
+from resguardo.detect._text import Scan, is_sentence_start, load_set
 from resguardo.detect.types import Finding
 
 __all__ = ["LOWER", "UPPER", "NameRecognizer"]
@@ -23,11 +23,19 @@ _CAP = (
     rf"|[{UPPER}]\.|Mª)"
 )
 _PARTICLE = r"(?:de|del|de la|de las|de los|y|i|van|von|der|da|das|do|dos|di|du|le|la|St\.)"
+# The first word's capital is consumed first, so the engine jumps between capitals in C
+# (a leading look-ahead or look-behind would be tried at every character); the rest of
+# that word is _CAP with its first capital factored out.
+_CAP_REST = (
+    rf"(?:(?<=[OD])['’][{UPPER}][{LOWER}]{{1,24}}(?:-[{UPPER}][{LOWER}]{{1,24}})?"
+    rf"|(?<=M)(?:c|ac)[{UPPER}][{LOWER}]{{1,24}}(?:-[{UPPER}][{LOWER}]{{1,24}})?"
+    rf"|[{LOWER}]{{1,24}}(?:-[{UPPER}][{LOWER}]{{1,24}})?|\.|(?<=M)ª)"
+)
 _RUN = re.compile(
-    # The look-ahead lets the engine skip to capitals before trying the look-behind.
-    rf"(?=[{UPPER}])(?<![\w.@/])(?:{_CAP})"
+    rf"[{UPPER}](?<![\w.@/][{UPPER}]){_CAP_REST}"
     rf"(?:[ \t]{{1,3}}(?:{_PARTICLE}[ \t]{{1,3}})?(?:{_CAP})){{0,5}}(?![\w@])"
 )
+
 _TOKEN = re.compile(rf"{_CAP}")
 
 # Words just before a run (folded) that vouch for what follows being a name.
@@ -145,6 +153,23 @@ _WEAK = frozenset(
         "de",
         "cliente",
         "customer",
+        "atiende",  # "le atiende Raúl" (call-centre greeting)
+        "speaking",
+        # A vocative after an interjection: "Perfecto, Florencio," / "Great, Jean,".
+        "perfecto",
+        "perfecta",
+        "vale",
+        "genial",
+        "claro",
+        "gracias",
+        "entendido",
+        "great",
+        "perfect",
+        "thanks",
+        "sure",
+        "okay",
+        "ok",
+        "right",
     ]
 ) | frozenset(
     (
@@ -188,6 +213,29 @@ _CLOSING = frozenset(
         "yours sincerely",
     )
 )
+# First words of streets and businesses: "Alameda de Santiago Palomares" and
+# "Inmobiliaria Costa Azul" are capitalised runs of known names but no person.
+_NOT_PERSON_HEAD = frozenset(
+    (
+        "calle", "avenida", "avda", "alameda", "plaza", "paseo", "camino", "carretera",
+        "ronda", "travesia", "glorieta", "urbanizacion", "pasaje", "via", "rambla",
+        "carrer", "passeig", "placa", "avinguda", "cuesta", "callejon", "poligono",
+        "barrio", "street", "avenue", "road", "lane", "drive", "boulevard", "inmobiliaria",
+        "clinica", "hospital", "centro", "farmacia", "talleres", "construcciones",
+        "transportes", "distribuciones", "asesoria", "consultora", "consultoria",
+        "gestoria", "grupo", "hotel", "hostal", "restaurante", "bar", "cafeteria",
+        "panaderia", "academia", "colegio", "instituto", "universidad", "fundacion",
+        "asociacion", "banco", "seguros", "autoescuela", "peluqueria", "ferreteria",
+        "supermercados", "comercial", "industrias", "servicios", "soluciones",
+        "laboratorios", "laboratorio", "residencia", "mutua", "editorial", "estudio",
+        "agencia", "despacho", "bufete", "tienda", "cooperativa", "ayuntamiento", "juzgado",
+        "tribunal", "ministerio", "consejeria",
+    )
+)
+_TITLE_WORDS = frozenset({"dr", "dra", "sr", "sra", "srta", "mr", "mrs", "ms", "don", "dona"})
+# "Sra. de los Santos Bernat": particles between a title and a capitalised surname.
+_PARTICLE_TAIL = re.compile(r"(?:^|(?<=\s))(?:de|del|de la|de las|de los)[ \t]{1,3}$")
+_PUNCT_CHARS = ':,;!¡¿?()"«» \t'
 _PUNCT = str.maketrans(':,;!¡¿?()"«»', "            ")
 
 
@@ -232,13 +280,26 @@ def _tail_phrases(before: str) -> list[str]:
     return [" ".join(words[-n:]) for n in (1, 2, 3) if len(words) >= n]
 
 
-def _trigger(before: str) -> str | None:
-    """``"strong"``, ``"weak"`` or None, from the text just before a run."""
+_LAST_WORDS = frozenset(p.rsplit(" ", 1)[-1] for p in _STRONG | _WEAK)
+_LAST_STRONG = frozenset(p.rsplit(" ", 1)[-1] for p in _STRONG)
+
+
+def _trigger(before: str, *, strong_only: bool = False) -> str | None:
+    """``"strong"``, ``"weak"`` or None, from the text just before a run.
+
+    With ``strong_only`` (a word no name list knows, which only a strong trigger can
+    vouch for), the common weak words ("de", "a", "y") are rejected by the fast path.
+    """
     line = before.rstrip(" \t")
     if line.endswith(("\n", "\r")):
         previous = line.rstrip().rsplit("\n", 1)[-1]
         if any(p in _CLOSING for p in _tail_phrases(previous)):
             return "strong"
+        return None
+    # Fast path: every trigger phrase ends with a word of _LAST_WORDS (one set lookup).
+    bare = line.rstrip(_PUNCT_CHARS)  # '"nombre": "' ends in punctuation, not a word
+    tail = bare.rsplit(None, 1)[-1].translate(_PUNCT).split() if bare else []
+    if not tail or tail[-1].rstrip(".") not in (_LAST_STRONG if strong_only else _LAST_WORDS):
         return None
     phrases = _tail_phrases(before.rsplit("\n", 1)[-1])
     if any(p in _STRONG for p in phrases):
@@ -262,23 +323,37 @@ class NameRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every vouched-for name in ``text``."""
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every vouched-for name in the scanned text."""
+        text, folded = scan.text, scan.folded
+        judge, judge_one = self._judge, self._judge_one
         for run in _RUN.finditer(text):
-            finding = self._judge(text, run)
+            start, end = run.span()
+            word = run.group()
+            # Most runs are one word: judged without building token lists.
+            if " " in word or "\t" in word:
+                finding = judge(text, folded, run)
+            else:
+                finding = judge_one(text, folded, start, end)
             if finding is not None:
                 yield finding
 
-    def _judge(self, text: str, run: re.Match[str]) -> Finding | None:
+    def _judge(self, text: str, folded: str, run: re.Match[str]) -> Finding | None:
         word = run.group()
-        if " " not in word and "\t" not in word:
-            return self._judge_one(text, run.start(), run.end(), fold(word))
         base = run.start()
         tokens = [
-            (base + t.start(), base + t.end(), fold(t.group()))
-            for t in _TOKEN.finditer(run.group())
+            (base + t.start(), base + t.end(), folded[base + t.start() : base + t.end()])
+            for t in _TOKEN.finditer(word)
         ]
+        if tokens and tokens[0][2] in _NOT_PERSON_HEAD:
+            return None  # a street or a business, not a person
         # Leading salutations and titles ("Hola", "Dear", "Sr") are triggers, not names.
         while tokens and (
-            tokens[0][2] in self._common or (tokens[0][2].endswith(".") and len(tokens[0][2]) > 2)
+            tokens[0][2] in self._common
+            or tokens[0][2] in _TITLE_WORDS
+            or (tokens[0][2].endswith(".") and len(tokens[0][2]) > 2)
         ):
             tokens.pop(0)
         while tokens and (tokens[-1][2] in self._common or tokens[-1][2].endswith(".")):
@@ -286,10 +361,11 @@ class NameRecognizer:
         if not tokens:
             return None
         start, end = tokens[0][0], tokens[-1][1]
-        before = fold(text[max(0, start - 40) : start])
+        before = folded[max(0, start - 40) : start]
+        start, before = self._particles(folded, start, before)
         known = sum(1 for _, _, t in tokens if t in self._given or t in self._surnames)
         first_given = tokens[0][2] in self._given
-        trigger = _trigger(before)
+        trigger = _trigger(before, strong_only=not known)
         if trigger == "strong":
             return Finding(start, end, "PERSON", 0.9, self.name)
         if known and trigger == "weak":
@@ -314,15 +390,34 @@ class NameRecognizer:
             return None
         return Finding(start, end, "PERSON", score, self.name)
 
-    def _judge_one(self, text: str, start: int, end: int, word: str) -> Finding | None:
+    @staticmethod
+    def _particles(folded: str, start: int, before: str) -> tuple[int, str]:
+        """Pull "de los" into a name when a title stands before it ("Sra. de los Santos")."""
+        if not before.endswith(("de ", "del ", "la ", "las ", "los ")):
+            return start, before  # the common case, decided without a regex
+        m = _PARTICLE_TAIL.search(before)
+        if m is None:
+            return start, before
+        head = before[: m.start()]
+        words = head.translate(_PUNCT).split()
+        if not words or words[-1].rstrip(".") not in _TITLES:
+            return start, before
+        new_start = start - (len(before) - m.start())
+        return new_start, folded[max(0, new_start - 40) : new_start]
+
+    def _judge_one(self, text: str, folded: str, start: int, end: int) -> Finding | None:
         """The common case, a single capitalised word, without building token lists."""
-        if word in self._common or word.endswith("."):
+        word = folded[start:end]
+        if word in self._common or word in _TITLE_WORDS or word.endswith("."):
             return None  # sentence openers, greetings, titles and initials
-        trigger = _trigger(fold(text[max(0, start - 40) : start]))
+        given = word in self._given
+        named = given or word in self._surnames
+        before = folded[start - 40 if start > 40 else 0 : start]
+        start, before = self._particles(folded, start, before)
+        trigger = _trigger(before, strong_only=not named)
         if trigger == "strong":
             return Finding(start, end, "PERSON", 0.9, self.name)
-        given = word in self._given
-        if trigger == "weak" and (given or word in self._surnames):
+        if trigger == "weak" and named:
             return Finding(start, end, "PERSON", 0.85, self.name)
         if given and not is_sentence_start(text, start):
             return Finding(start, end, "PERSON", 0.45, self.name)

@@ -15,6 +15,8 @@ from stdnum.es import ccc, cif, dni, nie
 from stdnum.iso7064 import mod_97_10
 from stdnum.us import ssn
 
+from resguardo.detect._text import Scan
+from resguardo.detect.context import WINDOW, context_pattern
 from resguardo.detect.types import Finding
 
 __all__ = ["CardRecognizer", "EuIdRecognizer", "IbanRecognizer", "SpanishIdRecognizer"]
@@ -54,9 +56,18 @@ class SpanishIdRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every valid ID in ``text``."""
-        if not _DIGIT.search(text):
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every valid ID in the scanned text."""
+        text = scan.text
+        if not scan.has_digit:
             return
-        for m in _ES_ID.finditer(text):
+        longest = scan.max_run
+        # Each format needs a digit run of some length: 7 (DNI/NIE/CIF, or dotted), 8 (NSS)
+        # and 4 (SSN); short texts without one skip the scan.
+        es_ids = _ES_ID.finditer(text) if longest >= 7 or "." in text else ()
+        for m in es_ids:
             value = _compact(m.group())
             first = value[0]
             if first in "XYZ":
@@ -67,11 +78,11 @@ class SpanishIdRecognizer:
                     yield Finding(m.start(), m.end(), "ES_DNI", 0.95, self.name)
             elif cif.is_valid(value):
                 yield Finding(m.start(), m.end(), "ES_CIF", 0.9, self.name)
-        for m in _NSS.finditer(text):
+        for m in _NSS.finditer(text) if longest >= 8 else ():
             if nss_is_valid(m.group()):
                 # 1 in 97 random 12-digit runs pass: context decides the rest.
                 yield Finding(m.start(), m.end(), "ES_NSS", 0.6, self.name)
-        for m in _SSN.finditer(text):
+        for m in _SSN.finditer(text) if longest >= 4 else ():
             if ssn.is_valid(m.group()):
                 yield Finding(m.start(), m.end(), "US_SSN", 0.6 if m.group(1) == "-" else 0.4,
                               self.name)
@@ -90,13 +101,18 @@ class IbanRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every valid IBAN or CCC in ``text``."""
-        if not _DIGIT.search(text):
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every valid IBAN or CCC in the scanned text."""
+        text = scan.text
+        if not scan.has_digit:
             return
         for m in _IBAN.finditer(text):
             end = _longest_valid(text, m.start(), m.end(), _iban_is_valid, 15)
             if end:
                 yield Finding(m.start(), end, "IBAN", 0.95, self.name)
-        for m in _CCC.finditer(text):
+        for m in _CCC.finditer(text) if scan.max_run >= 10 else ():
             if ccc.is_valid(_compact(m.group())):
                 yield Finding(m.start(), m.end(), "BANK_ACCOUNT", 0.85, self.name)
 
@@ -147,7 +163,12 @@ class CardRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every valid card number in ``text``."""
-        if not _DIGIT.search(text):
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every valid card number in the scanned text."""
+        text = scan.text
+        if not scan.has_digit:
             return
         for m in _CARD.finditer(text):
             digits = _compact(m.group())
@@ -178,16 +199,17 @@ _EU_IDS: tuple[tuple[str, str, bool], ...] = (
     ("lt.asmens", r"\d{11}", True),
     ("gr.amka", r"\d{11}", True),
 )
-# Words near which a pure-digit national ID counts (substring checks on lower-cased text:
-# a case-insensitive regex alternation would cost more than the whole recognizer).
-_ID_CUES = (
-    "id:", " id ", "id no", "id number", "identi", "national", "nacional", "personal", "bsn",
-    "pesel", "nir", "cnp", "egn", "oib", "amka", "fiscale", "personnummer", "cpr", "hetu",
-    "steuer", "pps", "asmens", "isikukood", "rodn", "documento", "securit", "sécurit",
-)
 
 
 _RUN_START = re.compile(r"\d(?<![\w.-]\d)\d")  # where a digit run begins: formats start there
+_SIX_START = re.compile(r"\d(?<![\w.-]\d)\d{5}")
+_ID_CONTEXT = context_pattern("NATIONAL_ID")
+# Every word the context pattern looks for, as substrings (a necessary condition, C-fast).
+_ID_CUES = (
+    "id", "national", "personal", "nacional", "bsn", "pesel", "nir", "cnp", "egn", "oib",
+    "amka", "codice fiscale", "personnummer", "cpr", "hetu", "steuer", "pps", "asmens",
+    "isikukood", "documento",
+)
 _CF_TAIL = re.compile(r"\d\d[A-EHLMPR-T]\d\d[A-Z]\d{3}[A-Z](?![\w-])")  # codice fiscale
 
 
@@ -212,18 +234,21 @@ class EuIdRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every EU national-ID-shaped value whose checksum holds."""
-        if not _TWO_DIGITS.search(text):
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every EU national-ID-shaped value whose checksum holds."""
+        text = scan.text
+        if not scan.has_digit or not _TWO_DIGITS.search(text):
             return
-        lowered = text.lower()
-        cued = any(cue in lowered for cue in _ID_CUES)
-        families = [f for f in self._families if f[2] >= 0.5 or cued]
-        for run in _RUN_START.finditer(text):
-            for pattern, validators, score in families:
-                m = pattern.match(text, run.start())
-                # Same-shaped formats share a match: any validator that accepts it counts.
-                if m is not None and any(valid(m.group()) for valid in validators):
-                    yield Finding(m.start(), m.end(), "NATIONAL_ID", score, self.name)
-                    break
+        folded = scan.folded
+        (plain, plain_valid, plain_score), (cued, cued_valid, cued_score) = self._families
+        # The distinctive formats all open with six digits: shorter runs are skipped in C.
+        for run in _SIX_START.finditer(text) if scan.max_run >= 6 else ():
+            m = plain.match(text, run.start())
+            # Same-shaped formats share a match: any validator that accepts it counts.
+            if m is not None and any(valid(m.group()) for valid in plain_valid):
+                yield Finding(m.start(), m.end(), "NATIONAL_ID", plain_score, self.name)
         for m in _CF_TAIL.finditer(text):
             start = m.start() - 6
             prefix = text[max(0, start) : m.start()]
@@ -231,3 +256,15 @@ class EuIdRecognizer:
                     and (start == 0 or not text[start - 1].isalnum())
                     and self._codice(text[start : m.end()])):
                 yield Finding(start, m.end(), "NATIONAL_ID", 0.9, self.name)
+        # Pure-digit formats count only after an ID word (the context step would drop them
+        # otherwise): substring checks first, then the context pattern on each shape's
+        # window, before any checksum runs.
+        if not any(cue in folded for cue in _ID_CUES):
+            return
+        for run in _RUN_START.finditer(text):
+            start = run.start()
+            m = cued.match(text, start)
+            if m is None or not _ID_CONTEXT.search(folded[max(0, start - WINDOW) : start]):
+                continue
+            if any(valid(m.group()) for valid in cued_valid):
+                yield Finding(m.start(), m.end(), "NATIONAL_ID", cued_score, self.name)

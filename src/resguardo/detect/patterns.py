@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 
+from resguardo.detect._text import Scan
 from resguardo.detect.types import Finding
 
 __all__ = ["EmailRecognizer", "IpRecognizer", "PlateRecognizer", "SecretRecognizer"]
@@ -29,6 +30,11 @@ class EmailRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every email address in ``text``."""
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every email address in the scanned text."""
+        text = scan.text
         # Work outward from each "@": the regex never scans text that has none near.
         at = text.find("@")
         while at != -1:
@@ -47,7 +53,7 @@ class EmailRecognizer:
 
 
 _DIGIT = re.compile(r"\d")
-_IPV4 = re.compile(r"(?=\d)(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)")
+_IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\.?\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:)?(?![\w:])")
 
 
@@ -60,7 +66,12 @@ class IpRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every valid IP address in ``text``."""
-        if "." in text and _DIGIT.search(text):
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every valid IP address in the scanned text."""
+        text = scan.text
+        if "." in text and scan.has_digit:
             for m in _IPV4.finditer(text):
                 if _valid_ip(m.group()):
                     # Version-like strings ("1.0.0.1") are rarer than IPs but common in logs.
@@ -125,7 +136,12 @@ class SecretRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every secret-looking value in ``text``."""
-        lowered = text.lower()
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every secret-looking value in the scanned text."""
+        text = scan.text
+        lowered = scan.folded
         for cues, pattern, score in _SECRET_EACH:
             # Substring checks are C-fast: each regex runs only where its cue occurs.
             if any(cue in lowered for cue in cues):
@@ -161,9 +177,7 @@ class SecretRecognizer:
 
 
 _PLATE = re.compile(r"\d(?<![\w-]\d)\d{3}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}(?![\w-])")
-_OLD_PLATE = re.compile(
-    r"(?<![\w-])(?:[A-Z]{1,2})[ -]\d{4}[ -][A-Z]{1,2}(?![\w-])"
-)
+_OLD_PLATE = re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]?[ -]\d{4}[ -][A-Z]{1,2}(?![\w-])")
 
 
 class PlateRecognizer:
@@ -175,8 +189,13 @@ class PlateRecognizer:
 
     def find(self, text: str) -> Iterator[Finding]:
         """Every licence-plate-shaped value in ``text``."""
-        if not _DIGIT.search(text):
-            return
+        return self.find_in(Scan(text))
+
+    def find_in(self, scan: Scan) -> Iterator[Finding]:
+        """Every licence-plate-shaped value in the scanned text."""
+        text = scan.text
+        if scan.max_run < 4:
+            return  # both plate formats hold four digits in a row
         for m in _PLATE.finditer(text):
             yield Finding(m.start(), m.end(), "LICENSE_PLATE", 0.7, self.name)
         for m in _OLD_PLATE.finditer(text):

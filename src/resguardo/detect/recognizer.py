@@ -6,9 +6,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from resguardo.detect._text import Scan
 from resguardo.detect.types import Finding
 
-__all__ = ["Recognizer", "Registry"]
+__all__ = ["Recognizer", "Registry", "Scan"]
 
 
 @runtime_checkable
@@ -47,9 +48,15 @@ class Registry:
         """The longest value any recognizer can match."""
         return max((r.max_length for r in self.recognizers), default=0)
 
-    def run(self, text: str) -> list[Finding]:
-        """Every candidate from every recognizer."""
+    def run(self, text: str | Scan) -> list[Finding]:
+        """Every candidate from every recognizer.
+
+        Built-in recognizers also offer ``find_in(scan)``: they then share one folded copy
+        of the text and its cheap facts instead of each recomputing them.
+        """
+        scan = text if isinstance(text, Scan) else Scan(text)
         out: list[Finding] = []
         for recognizer in self.recognizers:
-            out.extend(recognizer.find(text))
+            find_in = getattr(recognizer, "find_in", None)
+            out.extend(find_in(scan) if find_in is not None else recognizer.find(scan.text))
         return out
