@@ -185,3 +185,23 @@ def test_lint_clean_base_routes_every_declared_category() -> None:
     loaded = load(base())
     assert lint_policy(loaded) == []
     assert _ids(allowed_providers(loaded.policy, "wf", {"personal"}, "live")) == ["eu", "local"]
+
+
+def test_test_traffic_goes_to_the_sandbox_first() -> None:
+    """A workflow that lists the offline sandbox sends test keys there first; live keeps order."""
+    sandbox = Provider(id="sandbox", adapter=AdapterKind.DEMO, tier=Tier.LOCAL,
+                       trains_on_data=False, country="ES")
+    eu = Provider(id="mistral-eu", adapter=AdapterKind.OPENAI, tier=Tier.ENTERPRISE,
+                  trains_on_data=False, country="FR", base_url="https://api.mistral.ai/v1",
+                  credential=CredentialRef(env="MISTRAL_API_KEY"))
+    policy = Policy(
+        controller=Controller(name="Acme", contact="dpo@acme.test"),
+        providers=(eu, sandbox),
+        workflows=(Workflow(id="triage", purpose="Route mail", legal_basis="contract",
+                            categories=("personal",), providers=("mistral-eu", "sandbox"),
+                            retention_days=30),),
+    )
+    assert _ids(allowed_providers(policy, "triage", {"personal"}, "live")) == [
+        "mistral-eu", "sandbox"]
+    assert _ids(allowed_providers(policy, "triage", {"personal"}, "test")) == [
+        "sandbox", "mistral-eu"]

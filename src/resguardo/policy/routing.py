@@ -16,7 +16,14 @@ from typing import Any
 
 from resguardo.errors import PolicyDenied
 from resguardo.policy.rules import Exclusion, flow_exclusion, is_personal
-from resguardo.policy.schema import Category, Environment, Policy, Provider, Workflow
+from resguardo.policy.schema import (
+    AdapterKind,
+    Category,
+    Environment,
+    Policy,
+    Provider,
+    Workflow,
+)
 
 __all__ = ["Denial", "Route", "allowed_providers", "denial_reason", "evaluate_route"]
 
@@ -132,6 +139,10 @@ def evaluate_route(
             excluded.append((ref, why))
     cats = tuple(c.id for c in resolved)
     if allowed:
+        if env is Environment.TEST:
+            # Test traffic goes to the offline sandbox first when the workflow lists one, so
+            # a test run never spends a real provider's quota or sees its answers by default.
+            allowed.sort(key=lambda p: p.adapter is not AdapterKind.DEMO)
         return Route(tuple(allowed), tuple(excluded), None, cats)
     # Report the most preferred provider's reason: the one the workflow meant to use.
     ref, why = excluded[0]
