@@ -105,6 +105,9 @@ def configure_logging(level: str = "info", *, json: bool = True, stream: Any = N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # aiosqlite's debug trace prints every statement's bound parameters (lookup values,
+    # password hashes, ciphertext) where the scrubber cannot know them: never below INFO.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))
     for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
         lg = logging.getLogger(name)
         lg.handlers[:] = []

@@ -133,10 +133,11 @@ class ProtectService:
         counts = {k: v - before.get(k, 0) for k, v in tmap.counts.items() if v - before.get(k, 0)}
         expires = await self.sessions.save(session_id, self._scope(principal), tmap.to_dict(),
                                            self.gateway.policy.session_ttl_seconds)
+        # A count, not the names: a caller's keys may be values (a map keyed by email).
         await self.gateway.record(
             "gateway.protect", "masked" if counts else "forwarded", principal, workflow,
-            {"categories": categories, "entity_counts": counts, "dropped_fields": dropped,
-             "purpose": workflow.purpose})
+            {"categories": categories, "entity_counts": counts,
+             "dropped_field_count": len(dropped), "purpose": workflow.purpose})
         out: Json = dict(payload)
         out.update(session_id=session_id, expires_at=expires.isoformat(),
                    entities=tmap.entries(), dropped_fields=dropped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,6 +13,8 @@ from resguardo.policy.schema import Policy, VaultCollection
 __all__ = ["Grant", "Mode", "authorize", "operator_grant"]
 
 Mode = Literal["read", "write"]
+# What a field name looks like (no spaces, no "@", no leading digit): anything else is data.
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -27,15 +30,20 @@ class Grant:
     source_ip: str | None = None
 
     def check_fields(self, names: set[str]) -> None:
-        """Refuse a write that carries a field outside the allowlist (names are safe to echo)."""
+        """Refuse a write with a field outside the allowlist (echoing only field-like names)."""
         if self.fields is None:
             return
         extra = sorted(names - self.fields)
         if extra:
+            # A caller's "field name" may be a value (a map keyed by email or by name): only
+            # names shaped like a field are echoed; the others are counted, never shown.
+            shown = [n for n in extra if _FIELD_NAME.fullmatch(n)]
+            details: dict[str, object] = {"fields": shown[:20]}
+            if len(shown) < len(extra):
+                details["withheld"] = len(extra) - len(shown)
             raise InputError(
-                "Fields not allowed in this collection.",
-                code="field_not_allowed",
-                details={"fields": extra[:20]},
+                "Fields not allowed in this collection.", code="field_not_allowed",
+                details=details,
             )
 
     def filter_fields(self, values: dict[str, object]) -> dict[str, object]:
@@ -60,7 +68,7 @@ def authorize(policy: Policy, principal: Principal, collection_id: str, mode: Mo
     """The grant for a key, or Forbidden; each check below is one least-privilege rule."""
     collection = policy.collection(collection_id)
     if collection is None:
-        raise NotFound("Unknown collection.", details={"collection": collection_id[:64]})
+        raise NotFound("Unknown collection.")  # the id is caller text: never echoed
     workflow = policy.workflow(principal.workflow_id)
     # A key whose workflow left the policy keeps nothing: fail closed.
     if workflow is None:
@@ -103,7 +111,7 @@ def operator_grant(
     """An operator's grant (CLI, console): no workflow rules, but the field allowlist stays."""
     collection = policy.collection(collection_id)
     if collection is None:
-        raise NotFound("Unknown collection.", details={"collection": collection_id[:64]})
+        raise NotFound("Unknown collection.")  # the id is caller text: never echoed
     return Grant(
         actor=actor,
         environment=environment,

@@ -28,9 +28,10 @@ def _kind(kind: str) -> IdentifierKind:
     try:
         return IdentifierKind(kind)
     except ValueError:
-        # The kind is a field name chosen by us, never a personal value: safe to echo.
+        # The caller's kind may be a misplaced value (an email as the key): echo ours instead.
         raise InputError(
-            "Unknown identifier kind.", code="invalid_identifier", details={"kind": kind[:32]}
+            "Unknown identifier kind.", code="invalid_identifier",
+            details={"allowed": [k.value for k in IdentifierKind]},
         ) from None
 
 

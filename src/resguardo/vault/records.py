@@ -88,11 +88,14 @@ class Vault:
         try:
             return authorize(self.policy, principal, collection_id, mode)
         except (Forbidden, NotFound) as exc:
+            # An id the policy does not know is caller text (it may be a personal value).
+            known = self.policy.collection(collection_id) is not None
             await self._audit(
                 "vault.denied", "denied", actor=principal.key_id,
                 workflow=principal.workflow_id, environment=principal.environment,
                 source_ip=principal.source_ip,
-                data={"collection": collection_id[:64], "mode": mode, "code": exc.code},
+                data={"collection": collection_id if known else None, "mode": mode,
+                      "code": exc.code},
             )
             raise
 
