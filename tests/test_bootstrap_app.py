@@ -9,10 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from resguardo.bootstrap import build_services, initialise
-from resguardo.http.app import create_app
+from assembled import assembled, client_for, prepared
 from resguardo.services import Services
-from resguardo.settings import Settings
 
 POLICY = """
 version: 1
@@ -68,20 +66,9 @@ class App:
 
 @pytest.fixture
 async def app(tmp_path: Path) -> AsyncIterator[App]:
-    settings = Settings.from_env({"RESGUARDO_DATA_DIR": str(tmp_path)})
-    await initialise(settings)
-    settings.policy_path.write_text(POLICY, encoding="utf-8")
-    services = build_services(settings, env={})
-    asgi = create_app(services)
-    for hook in services.extras.get("startup", ()):
-        await hook()
-    try:
-        transport = httpx.ASGITransport(app=asgi)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            yield App(services, client)
-    finally:
-        for hook in reversed(services.extras.get("shutdown", ())):
-            await hook()
+    settings = await prepared(tmp_path, POLICY)
+    async with assembled(settings) as (services, asgi), client_for(asgi) as client:
+        yield App(services, client)
 
 
 def _chat(content: str) -> dict[str, object]:

@@ -25,12 +25,10 @@ import httpx
 import pytest
 import structlog
 
+from assembled import assembled, client_for, prepared
 from resguardo.audit.query import AuditQuery, iter_events, to_jsonl
-from resguardo.bootstrap import build_services, initialise
-from resguardo.http.app import create_app
 from resguardo.logs import configure_logging
 from resguardo.services import Services
-from resguardo.settings import Settings
 
 NAME = "Eulalia Canarioz Pérez"
 EMAIL = "eulalia.canario@ejemplo-canario.es"
@@ -352,17 +350,9 @@ async def _routes_and_admin(d: Driver) -> None:
 
 async def _exercise(data_dir: Path, run: Run) -> None:
     max_body = 64 * 1024
-    settings = Settings.from_env({"RESGUARDO_DATA_DIR": str(data_dir),
-                                  "RESGUARDO_MAX_BODY_BYTES": str(max_body)})
-    await initialise(settings)
-    settings.policy_path.write_text(POLICY, encoding="utf-8")
-    services = build_services(settings, env={})
-    asgi = create_app(services)
-    for hook in services.extras.get("startup", ()):
-        await hook()
-    try:
-        transport = httpx.ASGITransport(app=asgi, client=("192.0.2.7", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url=_BASE) as client:
+    settings = await prepared(data_dir, POLICY, RESGUARDO_MAX_BODY_BYTES=str(max_body))
+    async with assembled(settings) as (services, asgi):
+        async with client_for(asgi, ip="192.0.2.7", base_url=_BASE) as client:
             d = Driver(client, run)
             live = {"Authorization": f"Bearer {await _key(services, 'triage')}"}
             await _vault(d, live)  # first: the isolation guard needs a live subject
@@ -376,9 +366,6 @@ async def _exercise(data_dir: Path, run: Run) -> None:
         async for record in iter_events(services.db, AuditQuery()):
             run.audit_jsonl += to_jsonl([record])
             run.audit_count += 1
-    finally:
-        for hook in reversed(services.extras.get("shutdown", ())):
-            await hook()
     _dump_store(data_dir / "resguardo.db", run)
     run.files = {str(p.relative_to(data_dir)): p.read_bytes()
                  for p in sorted(data_dir.rglob("*")) if p.is_file()}

@@ -15,13 +15,12 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from assembled import assembled, client_for, prepared
 from resguardo.audit.canonical import decode
 from resguardo.audit.tables import AuditEventRow
 from resguardo.auth.principal import Principal
-from resguardo.bootstrap import build_services, initialise
 from resguardo.gateway.pipeline import Gateway
 from resguardo.gateway.wiring import gateway_services
-from resguardo.http.app import create_app
 from resguardo.monitor.anomaly import RequestObservation
 from resguardo.monitor.metrics import Metrics
 from resguardo.policy.schema import Policy
@@ -78,8 +77,7 @@ class App:
         return str(issued.token)
 
     def client(self, ip: str = "198.51.100.7") -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.asgi, client=(ip, 40000))
-        return httpx.AsyncClient(transport=transport, base_url="http://gw")
+        return client_for(self.asgi, ip=ip)
 
     async def settle(self) -> None:
         """Wait for the background anomaly observations (and their alerts) to finish."""
@@ -117,20 +115,10 @@ async def refusing_upstream() -> AsyncIterator[int]:
 @pytest.fixture
 async def app(tmp_path: Path, refusing_upstream: int) -> AsyncIterator[App]:
     """The assembled process (bootstrap.build_services) on a frozen clock."""
-    settings = Settings.from_env({"RESGUARDO_DATA_DIR": str(tmp_path)})
-    await initialise(settings)
-    settings.policy_path.write_text(POLICY.replace("PORT", str(refusing_upstream)),
-                                    encoding="utf-8")
+    settings = await prepared(tmp_path, POLICY.replace("PORT", str(refusing_upstream)))
     clock = FrozenClock()
-    services = build_services(settings, env={}, clock=clock)
-    asgi = create_app(services)
-    for hook in services.extras.get("startup", ()):
-        await hook()
-    try:
+    async with assembled(settings, clock=clock) as (services, asgi):
         yield App(services, asgi, clock)
-    finally:
-        for hook in reversed(services.extras.get("shutdown", ())):
-            await hook()
 
 
 def _chat(content: str) -> dict[str, Any]:

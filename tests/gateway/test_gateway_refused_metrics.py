@@ -9,11 +9,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from resguardo.bootstrap import build_services, initialise
-from resguardo.http.app import create_app
+from assembled import assembled, client_for, prepared
 from resguardo.monitor.metrics import Metrics
 from resguardo.services import Services
-from resguardo.settings import Settings
 
 POLICY = """
 version: 1
@@ -35,21 +33,9 @@ CANARY = "ana.canario@example.es"
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Services]]:
     """The assembled app with a 2 KiB body limit."""
-    settings = Settings.from_env({"RESGUARDO_DATA_DIR": str(tmp_path),
-                                  "RESGUARDO_MAX_BODY_BYTES": "2048"})
-    await initialise(settings)
-    settings.policy_path.write_text(POLICY, encoding="utf-8")
-    services = build_services(settings, env={})
-    app = create_app(services)
-    for hook in services.extras.get("startup", ()):
-        await hook()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            yield client, services
-    finally:
-        for hook in reversed(services.extras.get("shutdown", ())):
-            await hook()
+    settings = await prepared(tmp_path, POLICY, RESGUARDO_MAX_BODY_BYTES="2048")
+    async with assembled(settings) as (services, app), client_for(app) as client:
+        yield client, services
 
 
 def _refused(metrics: Metrics) -> dict[tuple[str, str], float]:

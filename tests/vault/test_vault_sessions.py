@@ -10,13 +10,12 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from resguardo.bootstrap import build_services, initialise
+from assembled import assembled, client_for, prepared
 from resguardo.crypto.datakeys import DataKeys
 from resguardo.crypto.encryptor import Encryptor
 from resguardo.crypto.keyprovider import MemoryKeyProvider
 from resguardo.errors import InvalidCiphertext
 from resguardo.gateway.sessions import new_session_id
-from resguardo.http.app import create_app
 from resguardo.services import Services
 from resguardo.settings import Settings
 from resguardo.store.db import Database
@@ -140,24 +139,13 @@ async def _serve(
     settings: Settings, call: Callable[[httpx.AsyncClient, Services], Awaitable[T]]
 ) -> T:
     """Build the whole process on ``settings``, run ``call(client, services)``, shut down."""
-    services = build_services(settings, env={})
-    app = create_app(services)
-    for hook in services.extras.get("startup", ()):
-        await hook()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-            return await call(client, services)
-    finally:
-        for hook in reversed(services.extras.get("shutdown", ())):
-            await hook()
+    async with assembled(settings) as (services, app), client_for(app) as client:
+        return await call(client, services)
 
 
 async def test_protect_then_restore_survives_a_restart(tmp_path: Path) -> None:
     """A session minted by one process restores in another built on the same data dir."""
-    settings = Settings.from_env({"RESGUARDO_DATA_DIR": str(tmp_path)})
-    await initialise(settings)
-    settings.policy_path.write_text(POLICY, encoding="utf-8")
+    settings = await prepared(tmp_path, POLICY)
 
     async def first(client: httpx.AsyncClient, services: Services) -> tuple[str, dict[str, str]]:
         assert services.auth is not None

@@ -19,7 +19,7 @@ from resguardo.http.limits import BodySizeLimit
 from resguardo.http.responses import JSONResponse
 from resguardo.services import Services
 
-__all__ = ["ROUTER_MODULES", "create_app"]
+__all__ = ["ROUTER_MODULES", "create_app", "running"]
 
 log = logging.getLogger("resguardo.http")
 
@@ -33,18 +33,25 @@ ROUTER_MODULES: tuple[str, ...] = (
 )
 
 
+@asynccontextmanager
+async def running(services: Services) -> AsyncIterator[Services]:
+    """Run the start-up hooks, then the shutdown hooks in reverse order on the way out."""
+    for hook in services.extras.get("startup", ()):
+        await hook()
+    try:
+        yield services
+    finally:
+        for hook in reversed(services.extras.get("shutdown", ())):
+            await hook()
+
+
 def create_app(services: Services) -> FastAPI:
     """Build the HTTP app around already-built services."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        for hook in services.extras.get("startup", ()):
-            await hook()
-        try:
+        async with running(services):
             yield
-        finally:
-            for hook in reversed(services.extras.get("shutdown", ())):
-                await hook()
 
     app = FastAPI(
         title="Resguardo",
