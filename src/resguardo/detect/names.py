@@ -38,28 +38,17 @@ _RUN = re.compile(
 
 _TOKEN = re.compile(rf"{_CAP}")
 
-# Words just before a run (folded) that vouch for what follows being a name.
-_STRONG = frozenset(
+# Titles and honorifics (folded): both a name trigger and a signature title.
+_HONORIFICS = frozenset(
     [
-        "sr",
-        "sra",
-        "srta",
-        "sres",
-        "d",
-        "dna",
-        "da",
-        "d.a",
-        "dr",
-        "dra",
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "prof",
-        "profa",
-        "lic",
-        "ing",
+        "sr", "sra", "srta", "sres", "d", "dna", "da", "d.a", "dr", "dra",
+        "mr", "mrs", "ms", "miss", "mx", "prof", "profa", "lic", "ing",
+    ]
+)
+
+# Words just before a run (folded) that vouch for what follows being a name.
+_STRONG = _HONORIFICS | frozenset(
+    [
         "hola",
         "buenas",
         "estimado",
@@ -239,27 +228,8 @@ _PUNCT_CHARS = ':,;!¡¿?()"«» \t'
 _PUNCT = str.maketrans(':,;!¡¿?()"«»', "            ")
 
 
-_TITLES = frozenset(
+_TITLES = _HONORIFICS | frozenset(
     [
-        "sr",
-        "sra",
-        "srta",
-        "sres",
-        "d",
-        "dna",
-        "da",
-        "d.a",
-        "dr",
-        "dra",
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "prof",
-        "profa",
-        "lic",
-        "ing",
         "fdo",
         "att",
         "atte",
