@@ -145,3 +145,22 @@ async def test_test_key_carrying_a_live_subjects_email_is_blocked(app: App) -> N
         headers=headers,
     )
     assert synthetic.status_code == 200, synthetic.text
+
+
+async def test_metrics_are_open_by_default_and_need_the_token_when_one_is_set(
+    tmp_path: Path,
+) -> None:
+    """RESGUARDO_METRICS_TOKEN turns /metrics into a bearer-protected endpoint."""
+    settings = await prepared(tmp_path, POLICY, RESGUARDO_METRICS_TOKEN="s3cret-scrape")
+    async with assembled(settings) as (_services, asgi), client_for(asgi) as client:
+        assert (await client.get("/metrics")).status_code == 401
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        assert "s3cret" not in wrong.text
+        ok = await client.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"})
+        assert ok.status_code == 200 and "resguardo_" in ok.text
+
+
+async def test_metrics_answer_without_a_token_when_none_is_configured(app: App) -> None:
+    """Without a configured token /metrics behaves like any Prometheus target."""
+    assert (await app.client.get("/metrics")).status_code == 200

@@ -41,6 +41,8 @@ class Settings:
     log_json: bool = True
     redis_url: str | None = None
     environment_default: str = "live"
+    # When set, GET /metrics requires "Authorization: Bearer <token>" (Prometheus bearer_token).
+    metrics_token: str | None = field(default=None, repr=False)
     extra: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
@@ -67,6 +69,7 @@ class Settings:
             log_level=env.get(_PREFIX + "LOG_LEVEL", "info").lower(),
             log_json=env.get(_PREFIX + "LOG_FORMAT", "json").lower() != "console",
             redis_url=env.get(_PREFIX + "REDIS_URL") or None,
+            metrics_token=env.get(_PREFIX + "METRICS_TOKEN") or None,
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         return replace(settings, **clean) if clean else settings  # type: ignore[arg-type]

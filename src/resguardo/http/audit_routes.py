@@ -2,11 +2,13 @@
 
 Audit routes need an admin session holding ``audit:read`` (auditor, DPO, admin, owner);
 each query or export is itself audited (filters by name, row count: never values).
-``/metrics`` is unauthenticated like any Prometheus target: bind it to a private network.
+``/metrics`` is open like any Prometheus target unless ``RESGUARDO_METRICS_TOKEN`` is set,
+in which case it wants that bearer token; either way, keep it on a private network.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -26,7 +28,7 @@ from resguardo.audit.query import (
 from resguardo.audit.verify import verify_log
 from resguardo.audit.wiring import AuditComponents
 from resguardo.auth.principal import AdminPrincipal
-from resguardo.errors import ConfigError
+from resguardo.errors import ConfigError, Unauthenticated
 from resguardo.monitor.metrics import CONTENT_TYPE
 from resguardo.services import Services
 
@@ -91,8 +93,16 @@ def build_router(services: Services) -> APIRouter:
                        source_ip=admin.source_ip, data=data)
         )
 
+    token = services.settings.metrics_token
+
     @router.get("/metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        if token is not None:
+            sent = request.headers.get("authorization", "")
+            # Constant-time: the comparison must not reveal how much of a guess was right.
+            if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+                raise Unauthenticated("The metrics endpoint needs its bearer token.",
+                                      code="metrics_token_required")
         return Response(_components(services).metrics.render(), media_type=CONTENT_TYPE)
 
     @router.get("/admin/api/audit/events")
