@@ -122,6 +122,8 @@ def require(
         return AdminPrincipal(admin_id=state.admin_id, username=state.username, role=state.role,
                               session_ref=state.ref, source_ip=client_ip(request))
 
+    # Introspectable, so one test can refuse every guarded route to every role without it.
+    dependency.permission = permission  # type: ignore[attr-defined]
     return dependency
 
 

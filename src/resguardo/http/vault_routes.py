@@ -128,6 +128,8 @@ async def _principal(request: Request) -> Principal:
     return principal
 
 
+# Marked like require()'s dependencies, so the app-wide permission test covers these routes.
+_admin.permission = "rights:manage"  # type: ignore[attr-defined]
 Admin = Annotated[str, Depends(_admin)]
 Key = Annotated[Principal, Depends(_principal)]
 
