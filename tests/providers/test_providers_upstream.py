@@ -146,3 +146,11 @@ async def test_each_automation_can_use_its_own_upstream_key(
                 json={"model": "m", "messages": [{"role": "user", "content": "hola"}]})
             assert response.status_code == 200, response.text
     assert upstream.authorizations == ["Bearer sk-shared-provider", "Bearer sk-invoices-only"]
+
+
+def test_azure_openai_gets_its_api_key_header_not_a_bearer_token() -> None:
+    """Azure OpenAI authenticates with ``api-key``; the key never goes as a bearer token."""
+    azure = _provider("https://acme.openai.azure.com/openai/v1", 0)
+    headers = OpenAICompatibleAdapter(azure, AiohttpTransport())._headers("az-key", False)
+    assert headers.get("api-key") == "az-key"
+    assert "Authorization" not in headers
