@@ -193,3 +193,20 @@ def test_real_analyzer_wiring_pseudonymizes_spanish_values() -> None:
     assert "ana.ruiz" not in box["t"] and "612 345 678" not in box["t"]
     assert "12345678Z" not in box["t"]
     assert restore(box["t"], tmap).startswith("Escribe a ana.ruiz@correo.es")
+
+
+@pytest.mark.parametrize("reply", [
+    "Hola Person 1, qué tal", "Person 1's order", "see person_1 now", "[PERSON 1] ok",
+    "Hi PERSON_1",
+])
+def test_mangled_tokens_restore_the_same_at_every_pair_of_chunk_cuts(reply: str) -> None:
+    """Tolerated token forms are never released half-restored, however the stream is cut."""
+    tmap = TokenMap()
+    tmap.replacement_for("Ana Ruiz", "PERSON")
+    whole = restore(reply, tmap)
+    assert "Ana Ruiz" in whole
+    for i in range(1, len(reply)):
+        for j in range(i, len(reply) + 1):
+            r = StreamRestorer(tmap)
+            out = r.feed(reply[:i]) + r.feed(reply[i:j]) + r.feed(reply[j:]) + r.flush()
+            assert out == whole, (i, j)
