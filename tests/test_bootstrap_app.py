@@ -164,3 +164,23 @@ async def test_metrics_are_open_by_default_and_need_the_token_when_one_is_set(
 async def test_metrics_answer_without_a_token_when_none_is_configured(app: App) -> None:
     """Without a configured token /metrics behaves like any Prometheus target."""
     assert (await app.client.get("/metrics")).status_code == 200
+
+
+async def test_a_subjects_gateway_requests_are_found_by_keyed_hash_not_by_value(
+    app: App,
+) -> None:
+    """The decision event carries keyed hashes of the identifiers it saw, never the values."""
+    from resguardo.audit.query import AuditQuery, query_events
+
+    key = await app.key("triage")
+    email = "marta.ruiz@correo.test"
+    response = await app.client.post(
+        "/v1/chat/completions", json=_chat(f"Escribe a {email.upper()}"),
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 200, response.text
+    audit = app.services.extras["audit"].log
+    subject = audit.hasher.hash(email, "EMAIL")
+    found = await query_events(app.services.db, AuditQuery(subject_hash=subject))
+    assert [e["kind"] for e in found] == ["gateway.request"]
+    assert email not in str(found).lower()

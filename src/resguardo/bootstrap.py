@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from resguardo.clock import Clock, SystemClock
-from resguardo.errors import ConfigError
+from resguardo.errors import AuditWriteFailed, ConfigError
 from resguardo.policy.schema import Policy
 from resguardo.services import Services
 from resguardo.settings import Settings
@@ -121,6 +121,16 @@ def _wire_areas(services: Services, env: Mapping[str, str]) -> None:
         checkpoints=audit.log,
         evidence_dir=settings.data_dir / "evidence",
     )
+    audit_log = audit.log
+
+    def subject_hash(value: str, kind: str) -> str:
+        # The audit log's keyed hasher (set at start-up from the blind-index key), so a DPO's
+        # `audit query --subject` and the breach register find gateway requests too.
+        if audit_log.hasher is None:
+            raise AuditWriteFailed("The subject hash key is not loaded.")
+        return audit_log.hasher.hash(value, kind)
+
+    gateway.subject_hasher = subject_hash
     extras["governance"] = governance
     extras["review_queue"] = governance.reviews
     extras["breach_register"] = governance.register

@@ -43,7 +43,13 @@ from resguardo.policy.schema import Policy, Workflow
 from resguardo.providers.base import Credentials, Endpoint, ProviderAdapter, is_retryable
 from resguardo.vault.tokens import SurrogateFactory, TokenMap
 
-__all__ = ["REVIEW_CALLBACK_HEADER", "Gateway", "Prepared"]
+__all__ = ["REVIEW_CALLBACK_HEADER", "SUBJECT_TYPES", "Gateway", "Prepared"]
+
+# Identifiers that point at one data subject: their keyed hashes go on the decision event,
+# so a DPO finds a subject's requests (and a breach its subjects) without the value.
+SUBJECT_TYPES = frozenset({"EMAIL", "PHONE", "ES_DNI", "ES_NIE", "ES_NSS", "NATIONAL_ID",
+                           "PASSPORT", "US_SSN", "IBAN", "CREDIT_CARD"})
+_MAX_SUBJECT_HASHES = 64
 
 # Where an automation (an n8n Wait node's resume URL) wants the review outcome posted.
 REVIEW_CALLBACK_HEADER = "x-resguardo-review-callback"
@@ -94,6 +100,7 @@ class Gateway:
         metrics: Metrics | None = None,
         anomaly: AnomalyObserver | None = None,
         anomaly_queue: int = 1000,
+        subject_hasher: Callable[[str, str], str] | None = None,
     ) -> None:
         self.policy = policy
         self.detector = detector
@@ -104,6 +111,7 @@ class Gateway:
         self.surrogates = surrogates
         self.live_guard = live_guard
         self.reviews = reviews
+        self.subject_hasher = subject_hasher
         feed = AnomalyFeed(anomaly, maxsize=anomaly_queue, metrics=metrics) if anomaly else None
         self.reporter = RequestReporter(policy, metrics, feed)
 
@@ -121,12 +129,12 @@ class Gateway:
         return TokenMap(surrogates=factory)
 
     async def record(self, kind: str, outcome: str, principal: Principal, workflow: Workflow,
-                     data: Json) -> None:
+                     data: Json, subjects: tuple[str, ...] = ()) -> None:
         """Write one audit event; a failed write is AuditWriteFailed (503, fail closed)."""
         event = AuditEvent(
             kind=kind, outcome=outcome, actor=principal.key_id, workflow=workflow.id,
             environment=principal.environment, source_ip=principal.source_ip, data=data,
-            at=self.clock.now(),
+            at=self.clock.now(), subject_hashes=subjects,
         )
         try:
             await self.audit.record(event)
@@ -134,6 +142,18 @@ class Gateway:
             raise
         except Exception:
             raise AuditWriteFailed() from None
+
+    def subject_hashes(self, values: list[tuple[str, str]]) -> tuple[str, ...]:
+        """Keyed hashes of the direct identifiers among (type, value) pairs, deduplicated."""
+        if self.subject_hasher is None:
+            return ()
+        try:
+            hashes = {self.subject_hasher(value, kind) for kind, value in values
+                      if kind in SUBJECT_TYPES}
+        except Exception:
+            # Fail closed: the decision event must be complete or nothing is forwarded.
+            raise AuditWriteFailed() from None
+        return tuple(sorted(hashes))[:_MAX_SUBJECT_HASHES]
 
     def _base_data(self, p: Prepared) -> Json:
         return {"request_id": p.request_id, "endpoint": _ENDPOINT_NAMES[p.endpoint],
@@ -187,6 +207,7 @@ class Gateway:
         if self.reporter.active:
             seen.update(self.reporter.by_category(scanner.type_counts().items()))
         model = body.get("model")
+        subjects = self.subject_hashes(scanner.values() + [(k.type, k.value) for k in known])
         prepared = Prepared(principal, workflow, endpoint, body, tmap, [], categories, {},
                             secrets.token_hex(12), started, stream=bool(body.get("stream")),
                             review_callback=review_callback, entities=seen)
@@ -198,7 +219,7 @@ class Gateway:
             data = self._base_data(prepared)
             data.update(reason=denied.details.get("reason", denied.code), action="blocked",
                         status=403)
-            await self.record("gateway.request", "blocked", principal, workflow, data)
+            await self.record("gateway.request", "blocked", principal, workflow, data, subjects)
             raise
         scanner.apply()
         prepared.counts = dict(tmap.counts)
@@ -210,7 +231,7 @@ class Gateway:
                     providers=[t.provider.id for t in prepared.targets])
         # The decision is on record before anything leaves: if it cannot be, nothing leaves.
         await self.record("gateway.request", "masked" if tmap else "forwarded", principal,
-                          workflow, data)
+                          workflow, data, subjects)
         return prepared
 
     async def finish(self, p: Prepared, status: int, error: str | None = None) -> None:
