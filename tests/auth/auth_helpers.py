@@ -8,6 +8,8 @@ import httpx
 import pyotp
 
 from resguardo.auth.bundle import AuthServices
+from resguardo.policy.schema import Controller, Policy, Provider, Workflow
+from resguardo.policy.schema import WorkflowCollectionAccess as Access
 from resguardo.testing import FrozenClock
 
 PASSWORD = "correct horse battery"
@@ -56,3 +58,27 @@ async def sign_in(app: Any, clock: FrozenClock, username: str, role: str,
 
 
 SEEDS: dict[str, str] = {}
+
+
+def make_policy() -> Policy:
+    """Two workflows with different allowances, one EU provider, one local."""
+    return Policy(
+        controller=Controller(name="Acme SL", contact="dpo@acme.example"),
+        providers=(
+            Provider(id="openai-eu", adapter="openai-compatible", tier="enterprise",
+                     trains_on_data=False, country="IE", models=("gpt-4o", "gpt-4o-mini")),
+            Provider(id="local", adapter="ollama", tier="local", trains_on_data=False,
+                     country="ES", models=("llama3",)),
+        ),
+        collections=(),
+        workflows=(
+            Workflow(id="leads", purpose="Qualify inbound leads", legal_basis="contract",
+                     categories=("personal", "financial"), providers=("openai-eu", "local"),
+                     endpoints=("chat.completions", "models", "vault"),
+                     collections=(Access(collection="leads", read=True, write=True),)),
+            Workflow(id="voice", purpose="Transcribe calls", legal_basis="contract",
+                     categories=("personal",), providers=("local",),
+                     endpoints=("chat.completions",), environments=("live",),
+                     collections=(Access(collection="calls", read=True, write=False),)),
+        ),
+    )

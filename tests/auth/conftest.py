@@ -6,39 +6,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from auth_helpers import make_policy
 
 from resguardo.auth.bundle import AuthServices, build_auth_services
 from resguardo.auth.passwords import Argon2Params
-from resguardo.policy.schema import Controller, Policy, Provider, Workflow
-from resguardo.policy.schema import WorkflowCollectionAccess as Access
+from resguardo.policy.schema import Policy
 from resguardo.store.db import Database
 from resguardo.testing import FrozenClock, MemoryAuditSink
 
 PEPPER = b"p" * 32
-
-
-def make_policy() -> Policy:
-    """Two workflows with different allowances, one EU provider, one local."""
-    return Policy(
-        controller=Controller(name="Acme SL", contact="dpo@acme.example"),
-        providers=(
-            Provider(id="openai-eu", adapter="openai-compatible", tier="enterprise",
-                     trains_on_data=False, country="IE", models=("gpt-4o", "gpt-4o-mini")),
-            Provider(id="local", adapter="ollama", tier="local", trains_on_data=False,
-                     country="ES", models=("llama3",)),
-        ),
-        collections=(),
-        workflows=(
-            Workflow(id="leads", purpose="Qualify inbound leads", legal_basis="contract",
-                     categories=("personal", "financial"), providers=("openai-eu", "local"),
-                     endpoints=("chat.completions", "models", "vault"),
-                     collections=(Access(collection="leads", read=True, write=True),)),
-            Workflow(id="voice", purpose="Transcribe calls", legal_basis="contract",
-                     categories=("personal",), providers=("local",),
-                     endpoints=("chat.completions",), environments=("live",),
-                     collections=(Access(collection="calls", read=True, write=False),)),
-        ),
-    )
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import pyotp
 import pytest
 import typer
 import yaml
+from auth_helpers import make_policy
 from typer.testing import CliRunner
 
-from conftest import make_policy  # type: ignore[import-not-found]
 from resguardo.auth.totp import Enrolment
 from resguardo.cli import admin_cmd, keys_cmd
 from resguardo.cli.state import CliState

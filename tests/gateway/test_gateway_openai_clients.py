@@ -7,9 +7,8 @@ from urllib.parse import quote
 
 import openai
 import pytest
+from gateway_stack import Stack
 from langchain_openai import ChatOpenAI
-
-from conftest import Stack
 
 NAME = "Lucía Fernández-Ortega"
 EMAIL = "lucia.fernandez@example.es"

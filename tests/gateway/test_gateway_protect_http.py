@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-
-from conftest import Stack
+from gateway_stack import Stack
 
 EMAIL = "marta.gil@empresa.es"
 H = {"Authorization": "Bearer rg-forms"}
