@@ -184,3 +184,35 @@ async def test_a_subjects_gateway_requests_are_found_by_keyed_hash_not_by_value(
     found = await query_events(app.services.db, AuditQuery(subject_hash=subject))
     assert [e["kind"] for e in found] == ["gateway.request"]
     assert email not in str(found).lower()
+
+
+def test_dpo_finds_a_subjects_requests_from_the_cli_by_email(tmp_path: Path) -> None:
+    """`audit query --subject EMAIL` hashes the identifier and lists that subject's requests."""
+    import asyncio
+    import json
+
+    from typer.testing import CliRunner
+
+    from resguardo.cli.main import _mount
+    from resguardo.cli.main import app as cli
+
+    email = "luis.pardo@cliente.test"
+
+    async def serve_one_request() -> None:
+        settings = await prepared(tmp_path, POLICY)
+        async with assembled(settings) as (services, asgi), client_for(asgi) as client:
+            assert services.auth is not None
+            key = (await services.auth.keys.create("triage", "live", name="t", actor="t")).token
+            response = await client.post("/v1/chat/completions", json=_chat(f"Hola {email}"),
+                                         headers={"Authorization": f"Bearer {key}"})
+            assert response.status_code == 200, response.text
+
+    asyncio.run(serve_one_request())
+    _mount()
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(tmp_path), "audit", "query", "--subject", email.upper(),
+              "--subject-kind", "email", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["kind"] for r in rows] == ["gateway.request"]
+    assert email not in result.stdout

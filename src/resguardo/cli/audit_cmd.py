@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -117,6 +118,29 @@ def checkpoint(
     typer.echo(json.dumps(_run(ctx, action), indent=2))
 
 
+class SubjectKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    ID = "id"
+    IBAN = "iban"
+
+
+# The entity type whose normalization matches what the gateway and vault hashed.
+_ENTITY_OF = {SubjectKind.EMAIL: "EMAIL", SubjectKind.PHONE: "PHONE",
+              SubjectKind.ID: "ES_DNI", SubjectKind.IBAN: "IBAN"}
+
+
+async def _hash_subject(state: CliState, db: Database, value: str, kind: SubjectKind) -> str:
+    """The audit log's keyed hash of ``value`` (needs the KEK: the key lives in the store)."""
+    import os
+
+    from resguardo.audit.hashing import SubjectHasher
+    from resguardo.crypto import encryptor_from_settings
+
+    encryptor = encryptor_from_settings(state.settings, os.environ, db)
+    return SubjectHasher(await encryptor.blind_indexer()).hash(value, _ENTITY_OF[kind])
+
+
 def _query(
     since: datetime | None, until: datetime | None, workflow: str | None, key: str | None,
     category: str | None, action: str | None, kind: str | None, subject_hash: str | None,
@@ -138,6 +162,10 @@ def query(
     action: Annotated[str | None, typer.Option(help="forwarded, masked, blocked, ...")] = None,
     kind: Opt = None,
     subject_hash: Annotated[str | None, typer.Option(help="A subject's keyed hash.")] = None,
+    subject: Annotated[str | None, typer.Option(
+        help="A subject's identifier (email, phone, ID, IBAN): hashed here, never stored.")] = None,
+    subject_kind: Annotated[SubjectKind, typer.Option(
+        help="What --subject is.")] = SubjectKind.EMAIL,
     environment: Env = None,
     limit: int = 100,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -145,10 +173,15 @@ def query(
     """List matching events (oldest first) as a table or JSON."""
     from resguardo.audit.query import query_events
 
-    q = _query(since, until, workflow, key, category, action, kind, subject_hash, limit,
-               environment)
+    if subject is not None and subject_hash is not None:
+        raise typer.BadParameter("Give --subject or --subject-hash, not both.")
 
-    async def run(_state: CliState, db: Database) -> list[dict[str, Any]]:
+    async def run(state: CliState, db: Database) -> list[dict[str, Any]]:
+        wanted = subject_hash
+        if subject is not None:
+            wanted = await _hash_subject(state, db, subject, subject_kind)
+        q = _query(since, until, workflow, key, category, action, kind, wanted, limit,
+                   environment)
         return await query_events(db, q)
 
     rows = _run(ctx, run)
