@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
@@ -93,7 +94,51 @@ def is_sentence_start(text: str, pos: int) -> bool:
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"\w+(?:[-']\w+)*")
 _DIGITS = re.compile(r"[0-9]+")
+_DIGIT_RUN = re.compile(r"\d+")
 _TOKEN = re.compile(r"[^\W_]+")
+
+
+def _has_digit(text: str) -> bool:
+    """Whether ``text`` holds a ``\\d`` digit: ten C-level substring checks, rarely a regex."""
+    if any(d in text for d in "0123456789"):
+        return True
+    # cp1252 has no digit but 0-9 (checked when its table is built): no regex scan needed.
+    return not text.isascii() and _latin(text) is None and _DIGIT.search(text) is not None
+
+
+def _latin(text: str) -> bytes | None:
+    """``text`` in cp1252 (one byte per character, offsets kept), or None if it does not fit."""
+    try:
+        return text.encode("cp1252")
+    except UnicodeEncodeError:
+        return None
+
+
+@cache
+def _digit_bytes() -> bytes:
+    """cp1252 bytes with every ``\\d`` character mapped to "0" and everything else to " "."""
+    table = bytearray(b" " * 256)
+    for b in range(256):
+        try:
+            ch = bytes([b]).decode("cp1252")
+        except UnicodeDecodeError:
+            continue
+        if _DIGIT.fullmatch(ch):
+            table[b] = 0x30
+    return bytes(table)
+
+
+def _byte_runs(marks: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every run of b"0" in ``marks``: memchr-fast finds, one per run edge."""
+    runs: list[tuple[int, int]] = []
+    at = marks.find(0x30)
+    while at != -1:
+        end = marks.find(0x20, at)
+        if end == -1:
+            end = len(marks)
+        runs.append((at, end))
+        at = marks.find(0x30, end)
+    return runs
 
 
 class Scan:
@@ -103,14 +148,16 @@ class Scan:
     every number recognizer skip prose in O(1); ``words`` is computed on first use.
     """
 
-    __slots__ = ("_max_run", "_token_set", "_tokens", "_words", "folded", "has_digit", "text")
+    __slots__ = ("_max_run", "_runs", "_token_set", "_tokens", "_words", "folded", "has_digit",
+                 "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.folded = fold(text)
-        self.has_digit = _DIGIT.search(text) is not None
+        self.has_digit = _has_digit(text)
         self._words: list[re.Match[str]] | None = None
         self._max_run = -1
+        self._runs: list[tuple[int, int]] | None = None
         self._tokens: list[str] | None = None
         self._token_set: frozenset[str] | None = None
 
@@ -141,8 +188,64 @@ class Scan:
         Most ID formats need a run of 6-10 digits: a short text without one skips them.
         """
         if self._max_run < 0:
-            self._max_run = max(map(len, _DIGITS.findall(self.text)), default=0)
+            if not self.has_digit:
+                self._max_run = 0
+            elif _latin(self.text) is not None:
+                # There \d is exactly [0-9]: the shared runs give the answer.
+                self._max_run = max((e - s for s, e in self.digit_runs), default=0)
+            else:
+                self._max_run = max(map(len, _DIGITS.findall(self.text)), default=0)
         return self._max_run
+
+    @property
+    def digit_runs(self) -> list[tuple[int, int]]:
+        """(start, end) of every maximal run of ``\\d`` digits, in order.
+
+        Number formats begin where a run begins: recognizers try their pattern at these
+        few offsets (``pattern.match(text, start)``) instead of each scanning every position.
+        """
+        if self._runs is None:
+            raw = _latin(self.text) if self.has_digit else b""
+            if raw is None:
+                self._runs = [m.span() for m in _DIGIT_RUN.finditer(self.text)]
+            else:
+                self._runs = _byte_runs(raw.translate(_digit_bytes()))
+        return self._runs
+
+    def run_matches(
+        self, pattern: re.Pattern[str], lead: int = 0, openers: str = ""
+    ) -> Iterator[re.Match[str]]:
+        """``pattern.finditer(text)`` for a pattern whose matches begin near a digit run.
+
+        Exactly the same matches (left to right, non-overlapping) when every match begins
+        at a run's start or, opening with one of ``openers``, at most ``lead`` characters
+        before it ("+34 6…" has lead 1, "X-1234567L" lead 2), and the pattern refuses to
+        begin inside a run, e.g. ``\\d(?<![\\w-]\\d)``; tried only there, so prose costs
+        nothing.
+        """
+        text = self.text
+        runs = self.digit_runs
+        if len(runs) * 24 > len(text):
+            # Digit-dense text (tables, logs): one C-level scan beats a Python-level try per
+            # run, and finds the very same matches.
+            yield from pattern.finditer(text)
+            return
+        last_end = 0
+        for start, _ in runs:
+            if start < last_end:
+                continue
+            m = None
+            # Earlier offsets first (finditer's order), each only where an opener stands.
+            for at in range(max(start - lead, last_end), start):
+                if text[at] in openers:
+                    m = pattern.match(text, at)
+                    if m is not None:
+                        break
+            if m is None:
+                m = pattern.match(text, start)
+            if m is not None:
+                last_end = m.end()
+                yield m
 
     @property
     def words(self) -> list[re.Match[str]]:

@@ -67,7 +67,7 @@ class DateRecognizer:
         text = scan.text
         if not scan.has_digit:
             return  # every date format we know has a digit
-        for m in _DATE.finditer(text):
+        for m in scan.run_matches(_DATE):
             if _plausible(m.group()):
                 yield self._typed(scan.folded, m.start(), m.end())
         # Month-first dates need a month word: skip the scan when no token is one.
@@ -144,7 +144,7 @@ class AgeRecognizer:
         if not scan.has_digit:
             return
         labelled = not _AGE_WORDS.isdisjoint(scan.token_set)
-        matches = list(_AGE.finditer(text))
+        matches = list(scan.run_matches(_AGE))
         if labelled:
             matches += _AGE_LABEL.finditer(text)
         for m in matches:

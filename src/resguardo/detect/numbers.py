@@ -22,7 +22,6 @@ from resguardo.detect.types import Finding
 __all__ = ["CardRecognizer", "EuIdRecognizer", "IbanRecognizer", "SpanishIdRecognizer"]
 
 _DIGIT = re.compile(r"\d")
-_TWO_DIGITS = re.compile(r"\d\d")
 _SEPS = str.maketrans("", "", " -./")
 
 
@@ -35,6 +34,7 @@ _ES_ID = re.compile(
     r"(?:[XYZxyz][ -]?\d{7}|\d{8}|\d{1,2}\.\d{3}\.\d{3}|[ABCDEFGHJNPQRSUVW][ -]?\d{7})"
     r"[ -]?[0-9A-Za-z](?![\w-])"
 )
+_ES_ID_OPENERS = "XYZxyzABCDEFGHJNPQRSUVW"  # the letters an ID may open with, before digits
 _NSS = re.compile(r"\d(?<![\w/-]\d)\d[ /-]?\d{8}[ /-]?\d{2}(?![\w/-])")
 _SSN = re.compile(r"\d(?<![\w-]\d)\d{2}([- ])\d{2}\1\d{4}(?![\w-])")
 
@@ -66,7 +66,8 @@ class SpanishIdRecognizer:
         longest = scan.max_run
         # Each format needs a digit run of some length: 7 (DNI/NIE/CIF, or dotted), 8 (NSS)
         # and 4 (SSN); short texts without one skip the scan.
-        es_ids = _ES_ID.finditer(text) if longest >= 7 or "." in text else ()
+        # A letter and a separator may precede the digits ("X-1234567L"): lead 2.
+        es_ids = scan.run_matches(_ES_ID, 2, _ES_ID_OPENERS) if longest >= 7 or "." in text else ()
         for m in es_ids:
             value = _compact(m.group())
             first = value[0]
@@ -78,11 +79,11 @@ class SpanishIdRecognizer:
                     yield Finding(m.start(), m.end(), "ES_DNI", 0.95, self.name)
             elif cif.is_valid(value):
                 yield Finding(m.start(), m.end(), "ES_CIF", 0.9, self.name)
-        for m in _NSS.finditer(text) if longest >= 8 else ():
+        for m in scan.run_matches(_NSS) if longest >= 8 else ():
             if nss_is_valid(m.group()):
                 # 1 in 97 random 12-digit runs pass: context decides the rest.
                 yield Finding(m.start(), m.end(), "ES_NSS", 0.6, self.name)
-        for m in _SSN.finditer(text) if longest >= 4 else ():
+        for m in scan.run_matches(_SSN) if longest >= 4 else ():
             if ssn.is_valid(m.group()):
                 yield Finding(m.start(), m.end(), "US_SSN", 0.6 if m.group(1) == "-" else 0.4,
                               self.name)
@@ -112,7 +113,7 @@ class IbanRecognizer:
             end = _longest_valid(text, m.start(), m.end(), _iban_is_valid, 15)
             if end:
                 yield Finding(m.start(), end, "IBAN", 0.95, self.name)
-        for m in _CCC.finditer(text) if scan.max_run >= 10 else ():
+        for m in scan.run_matches(_CCC) if scan.max_run >= 10 else ():
             if ccc.is_valid(_compact(m.group())):
                 yield Finding(m.start(), m.end(), "BANK_ACCOUNT", 0.85, self.name)
 
@@ -167,10 +168,9 @@ class CardRecognizer:
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every valid card number in the scanned text."""
-        text = scan.text
         if not scan.has_digit:
             return
-        for m in _CARD.finditer(text):
+        for m in scan.run_matches(_CARD):
             digits = _compact(m.group())
             if len(digits) < 13 and not _MAESTRO.match(digits):
                 continue
@@ -213,6 +213,18 @@ _ID_CUES = (
 _CF_TAIL = re.compile(r"\d\d[A-EHLMPR-T]\d\d[A-Z]\d{3}[A-Z](?![\w-])")  # codice fiscale
 
 
+def _cf_tails(text: str, runs: list[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """``_CF_TAIL.finditer(text)``, tried only 2 before each run's end (where its letter is)."""
+    last_end = 0
+    for start, end in runs:
+        if end - 2 < max(start, last_end):
+            continue
+        m = _CF_TAIL.match(text, end - 2)
+        if m is not None:
+            last_end = m.end()
+            yield m
+
+
 class EuIdRecognizer:
     """Other EU national identity numbers that python-stdnum validates, as NATIONAL_ID."""
 
@@ -239,17 +251,22 @@ class EuIdRecognizer:
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every EU national-ID-shaped value whose checksum holds."""
         text = scan.text
-        if not scan.has_digit or not _TWO_DIGITS.search(text):
+        if not scan.has_digit:
+            return
+        # Every format holds two adjacent digits: the shared run list decides it, and the
+        # formats below are tried only where a run begins (never at every offset).
+        runs = [(start, end) for start, end in scan.digit_runs if end - start >= 2]
+        if not runs:
             return
         folded = scan.folded
         (plain, plain_valid, plain_score), (cued, cued_valid, cued_score) = self._families
-        # The distinctive formats all open with six digits: shorter runs are skipped in C.
-        for run in _SIX_START.finditer(text) if scan.max_run >= 6 else ():
+        # The distinctive formats all open with six digits: shorter runs are skipped.
+        for run in scan.run_matches(_SIX_START) if scan.max_run >= 6 else ():
             m = plain.match(text, run.start())
             # Same-shaped formats share a match: any validator that accepts it counts.
             if m is not None and any(valid(m.group()) for valid in plain_valid):
                 yield Finding(m.start(), m.end(), "NATIONAL_ID", plain_score, self.name)
-        for m in _CF_TAIL.finditer(text):
+        for m in _cf_tails(text, runs):
             start = m.start() - 6
             prefix = text[max(0, start) : m.start()]
             if (start >= 0 and prefix.isalpha() and prefix.isupper()
@@ -261,7 +278,7 @@ class EuIdRecognizer:
         # window, before any checksum runs.
         if not any(cue in folded for cue in _ID_CUES):
             return
-        for run in _RUN_START.finditer(text):
+        for run in scan.run_matches(_RUN_START):
             start = run.start()
             m = cued.match(text, start)
             if m is None or not _ID_CONTEXT.search(folded[max(0, start - WINDOW) : start]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
 from collections.abc import Iterator
 
 from resguardo.detect._text import Scan
@@ -72,7 +73,7 @@ class IpRecognizer:
         """Every valid IP address in the scanned text."""
         text = scan.text
         if "." in text and scan.has_digit:
-            for m in _IPV4.finditer(text):
+            for m in scan.run_matches(_IPV4):
                 if _valid_ip(m.group()):
                     # Version-like strings ("1.0.0.1") are rarer than IPs but common in logs.
                     yield Finding(m.start(), m.end(), "IP_ADDRESS", 0.8, self.name)
@@ -193,11 +194,11 @@ class PlateRecognizer:
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every licence-plate-shaped value in the scanned text."""
-        text = scan.text
         if scan.max_run < 4:
             return  # both plate formats hold four digits in a row
-        for m in _PLATE.finditer(text):
+        for m in scan.run_matches(_PLATE):
             yield Finding(m.start(), m.end(), "LICENSE_PLATE", 0.7, self.name)
-        for m in _OLD_PLATE.finditer(text):
+        # One or two letters and a separator precede the digits: lead 3.
+        for m in scan.run_matches(_OLD_PLATE, 3, string.ascii_uppercase):
             # Old plates look like many codes: only context lifts them over the threshold.
             yield Finding(m.start(), m.end(), "LICENSE_PLATE", 0.35, self.name)

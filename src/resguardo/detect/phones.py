@@ -52,9 +52,9 @@ class PhoneRecognizer:
         """Every valid phone number in the scanned text."""
         if not scan.has_digit:
             return
-        text = scan.text
         spain = self.region == "ES"
-        for m in _CANDIDATE.finditer(text):
+        # "+(" may precede the first digit: lead 2.
+        for m in scan.run_matches(_CANDIDATE, 2, "+("):
             candidate = m.group()
             digits = _NON_DIGIT.sub("", candidate)
             n = len(digits)
