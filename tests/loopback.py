@@ -34,6 +34,19 @@ class Receiver:
 
 
 @asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """``app`` served by aiohttp on an ephemeral loopback port; yields its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
 async def webhook_receiver(
     route: str, path: str | None = None, *, status: int = 200
 ) -> AsyncIterator[Receiver]:
@@ -46,16 +59,9 @@ async def webhook_receiver(
 
     app = web.Application()
     app.router.add_post(route, handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        rec.url = f"http://127.0.0.1:{port}{path or route}"
+    async with serving(app) as base:
+        rec.url = f"{base}{path or route}"
         yield rec
-    finally:
-        await runner.cleanup()
 
 
 @contextmanager

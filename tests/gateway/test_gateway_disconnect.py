@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from assembled import assembled, prepared
-from loopback import serve_in_thread
+from loopback import serve_in_thread, serving
 from resguardo.bootstrap import build_services
 from resguardo.http.app import create_app
 
@@ -48,15 +48,9 @@ async def upstream() -> AsyncIterator[SlowStream]:
     slow = SlowStream()
     app = web.Application()
     app.router.add_post("/v1/chat/completions", slow.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    slow.url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
-    try:
+    async with serving(app) as base:
+        slow.url = f"{base}/v1"
         yield slow
-    finally:
-        await runner.cleanup()
 
 
 POLICY = """

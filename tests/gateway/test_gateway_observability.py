@@ -16,6 +16,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from assembled import assembled, client_for, prepared
+from loopback import serving
 from resguardo.audit.canonical import decode
 from resguardo.audit.tables import AuditEventRow
 from resguardo.auth.principal import Principal
@@ -101,15 +102,8 @@ async def refusing_upstream() -> AsyncIterator[int]:
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", refuse)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield int(port)
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 @pytest.fixture

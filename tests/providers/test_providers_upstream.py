@@ -10,6 +10,7 @@ import pytest
 from aiohttp import web
 
 from assembled import assembled, client_for, prepared
+from loopback import serving
 from resguardo.policy.schema import AdapterKind, CredentialRef, Provider, Tier
 from resguardo.providers.openai_compat import OpenAICompatibleAdapter
 from resguardo.providers.transport import AiohttpTransport
@@ -42,15 +43,9 @@ async def upstream() -> AsyncIterator[Flaky]:
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    state.url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1"
-    try:
+    async with serving(app) as base:
+        state.url = f"{base}/v1"
         yield state
-    finally:
-        await runner.cleanup()
 
 
 def _provider(url: str, retries: int) -> Provider:
