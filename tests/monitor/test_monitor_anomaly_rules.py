@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-from aiohttp import web
 
+from loopback import webhook_receiver
 from resguardo.monitor.anomaly import AlertDispatcher, AnomalyDetector, RequestObservation
 from resguardo.monitor.counters import CounterStore, MemoryCounters, RedisCounters
 from resguardo.monitor.webhook import AiohttpWebhookTransport
@@ -24,21 +24,8 @@ MORNING = datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
 @pytest.fixture
 async def webhook() -> AsyncIterator[tuple[str, list[Any]]]:
     """A real HTTP server on an ephemeral loopback port that keeps what it receives."""
-    received: list[Any] = []
-
-    async def handle(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.Response(text="ok")
-
-    app = web.Application()
-    app.router.add_post("/hook", handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/hook", received
-    await runner.cleanup()
+    async with webhook_receiver("/hook") as rec:
+        yield rec.url, rec.bodies
 
 
 @pytest.fixture(params=["memory", "redis"])
