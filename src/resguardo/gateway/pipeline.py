@@ -26,6 +26,7 @@ from resguardo.errors import (
     ResguardoError,
 )
 from resguardo.gateway.decide import Target, check_endpoint, listable_models, plan, workflow_of
+from resguardo.gateway.held import held_reply
 from resguardo.gateway.observe import AnomalyFeed, AnomalyObserver, RequestReporter, outcome_of
 from resguardo.gateway.ports import LiveDataGuard, ReviewHold
 from resguardo.gateway.reply import ReplyScanGuard, restore_json
@@ -300,20 +301,7 @@ class Gateway:
                                code="review_unavailable", details={"workflow": p.workflow.id})
         ticket = await self.reviews.hold(p.workflow, p.principal, p.request_id, reply,
                                          p.review_callback)
-        note = (f"[held for human review: ticket {ticket.id}; "
-                f"poll GET /v1/reviews/{ticket.id}]")
-        held: Json = {k: reply[k] for k in ("id", "object", "created", "model") if k in reply}
-        if p.endpoint == "chat":
-            held["choices"] = [{"index": 0, "finish_reason": "stop", "logprobs": None,
-                                "message": {"role": "assistant", "content": note}}]
-        else:
-            held.update(status="completed", output=[{
-                "type": "message", "id": f"msg_{ticket.id}", "role": "assistant",
-                "status": "completed",
-                "content": [{"type": "output_text", "text": note, "annotations": []}]}],
-                output_text=note)
-        held["resguardo_review"] = ticket.to_dict()
-        return held
+        return held_reply(p.endpoint, reply, ticket.id, ticket.to_dict())
 
     async def handle(self, principal: Principal, endpoint: Endpoint, body: Json,
                      known_header: str | None,
