@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from resguardo.detect._text import Scan
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["AgeRecognizer", "DateRecognizer"]
@@ -51,16 +52,12 @@ _BIRTH = re.compile(  # searched in folded (lower-case, unaccented) text
 )
 
 
-class DateRecognizer:
+class DateRecognizer(ScanRecognizer):
     """Dates; a date shortly after a birth word is a DATE_OF_BIRTH."""
 
     name: str = "date"
     types: tuple[str, ...] = ("DATE", "DATE_OF_BIRTH")
     max_length: int = 40
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every plausible date in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every plausible date in the scanned text."""
@@ -127,16 +124,12 @@ _AGE_SUBJECT = re.compile(
 )
 
 
-class AgeRecognizer:
+class AgeRecognizer(ScanRecognizer):
     """A person's age ("70 años", "aged 34", "12-year-old"), not a duration ("hace 3 años")."""
 
     name: str = "age"
     types: tuple[str, ...] = ("AGE",)
     max_length: int = 30
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every age in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every age in the scanned text."""

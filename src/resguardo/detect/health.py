@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from resguardo.detect._text import Scan, fold, load_lines
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["HealthRecognizer"]
@@ -14,7 +15,7 @@ _WORD = re.compile(r"\w+(?:[-']\w+)*")
 _PIECE = re.compile(r"[^\W_]+")
 
 
-class HealthRecognizer:
+class HealthRecognizer(ScanRecognizer):
     """Conditions, diagnoses, medications and procedures, whole words, any case or accents."""
 
     name: str = "health"
@@ -39,10 +40,6 @@ class HealthRecognizer:
         self._pieces = frozenset(self._by_piece)
         self._longest = max(len(p) for ps in self._index.values() for p in ps)
         self.max_length = max(len(" ".join(p)) for ps in self._index.values() for p in ps) + 8
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every lexicon term in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every lexicon term in the scanned text."""

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from resguardo.detect._text import Scan, fold
 from resguardo.detect.location import find_words
 from resguardo.detect.names import UPPER
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["HINTS", "IdLabelRecognizer", "LabelRecognizer", "hint_type"]
@@ -247,16 +248,12 @@ _NEXT_LABEL = re.compile(
 _HINT_PARTS = frozenset(part for key in HINTS for part in key.split("_"))
 
 
-class LabelRecognizer:
+class LabelRecognizer(ScanRecognizer):
     """``Label: value`` at a line or sentence start, typed by the label (es/en)."""
 
     name: str = "label"
     types: tuple[str, ...] = tuple(_HINT_WORDS)
     max_length: int = 120
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every labelled value in ``text`` whose label names a personal field."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every labelled value in the scanned text whose label names a personal field."""
@@ -431,16 +428,12 @@ _ID_KIND = {
 }
 
 
-class IdLabelRecognizer:
+class IdLabelRecognizer(ScanRecognizer):
     """Identifiers named by a label: NHC, NASS, Nº colegiado, passport, customer id…"""
 
     name: str = "id_label"
     types: tuple[str, ...] = ("ID", "PASSPORT", "ES_DNI", "ES_NIE", "ES_NSS", "US_SSN")
     max_length: int = 64
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every labelled identifier in ``text`` (the value must contain a digit)."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every labelled identifier in the scanned text (the value must contain a digit)."""

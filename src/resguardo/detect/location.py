@@ -8,6 +8,7 @@ from functools import cache
 
 from resguardo.detect._text import Scan, fold, load_lines
 from resguardo.detect.names import LOWER, UPPER
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["AddressRecognizer", "PlaceRecognizer"]
@@ -149,16 +150,12 @@ _POSTCODE_LABEL = re.compile(
 )
 
 
-class AddressRecognizer:
+class AddressRecognizer(ScanRecognizer):
     """Street addresses with number, floor, door, postcode and town (es/en)."""
 
     name: str = "address"
     types: tuple[str, ...] = ("ADDRESS",)
     max_length: int = 200
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every street address in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every street address in the scanned text."""
@@ -225,7 +222,7 @@ _HOSPITAL = re.compile(
 _TOKEN = re.compile(r"[^\W_]+")
 
 
-class PlaceRecognizer:
+class PlaceRecognizer(ScanRecognizer):
     """Towns, provinces and countries (shipped gazetteer) and named health centres."""
 
     name: str = "place"
@@ -249,10 +246,6 @@ class PlaceRecognizer:
         # The capital comes first and the look-behind after it: the engine then skips
         # to capitals in C instead of trying the look-behind at every offset (3x faster).
         self._capitalised = re.compile(rf"[{re.escape(upper)}](?<!\w.)[^\W_]*")
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every known place and health centre in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every known place and health centre in the scanned text."""

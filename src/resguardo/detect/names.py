@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from resguardo.detect._text import Scan, is_sentence_start, load_set
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["LOWER", "UPPER", "NameRecognizer"]
@@ -279,7 +280,7 @@ def _trigger(before: str, *, strong_only: bool = False) -> str | None:
     return None
 
 
-class NameRecognizer:
+class NameRecognizer(ScanRecognizer):
     """PERSON findings from rules and the shipped name lists."""
 
     name: str = "names"
@@ -290,10 +291,6 @@ class NameRecognizer:
         self._given = load_set("given_names.txt")
         self._surnames = load_set("surnames.txt")
         self._common = load_set("common_words.txt")
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every vouched-for name in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every vouched-for name in the scanned text."""

@@ -17,6 +17,7 @@ from stdnum.us import ssn
 
 from resguardo.detect._text import Scan
 from resguardo.detect.context import WINDOW, context_pattern
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["CardRecognizer", "EuIdRecognizer", "IbanRecognizer", "SpanishIdRecognizer"]
@@ -47,16 +48,12 @@ def nss_is_valid(value: str) -> bool:
     return int(digits[:10]) % 97 == int(digits[10:])
 
 
-class SpanishIdRecognizer:
+class SpanishIdRecognizer(ScanRecognizer):
     """DNI/NIF, NIE, CIF, NSS (Spain) and US SSN, each checked by its checksum."""
 
     name: str = "es_id"
     types: tuple[str, ...] = ("ES_DNI", "ES_NIE", "ES_CIF", "ES_NSS", "US_SSN")
     max_length: int = 16
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every valid ID in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every valid ID in the scanned text."""
@@ -93,16 +90,12 @@ _IBAN = re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]\d{2}(?:[ -]?[A-Z0-9]){11,30}(?![\
 _CCC = re.compile(r"\d(?<![\w-]\d)\d{3}[ -]?\d{4}[ -]?\d{2}[ -]?\d{10}(?![\w-])")
 
 
-class IbanRecognizer:
+class IbanRecognizer(ScanRecognizer):
     """IBANs (every country stdnum knows) and Spanish 20-digit CCC account numbers."""
 
     name: str = "iban"
     types: tuple[str, ...] = ("IBAN", "BANK_ACCOUNT")
     max_length: int = 34 + 9
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every valid IBAN or CCC in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every valid IBAN or CCC in the scanned text."""
@@ -155,16 +148,12 @@ _BRAND = re.compile(
 )
 
 
-class CardRecognizer:
+class CardRecognizer(ScanRecognizer):
     """Payment card numbers: 12-19 digits, a known issuer prefix and a valid Luhn digit."""
 
     name: str = "card"
     types: tuple[str, ...] = ("CREDIT_CARD",)
     max_length: int = 19 + 18
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every valid card number in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every valid card number in the scanned text."""
@@ -225,7 +214,7 @@ def _cf_tails(text: str, runs: list[tuple[int, int]]) -> Iterator[re.Match[str]]
             yield m
 
 
-class EuIdRecognizer:
+class EuIdRecognizer(ScanRecognizer):
     """Other EU national identity numbers that python-stdnum validates, as NATIONAL_ID."""
 
     name: str = "eu_id"
@@ -243,10 +232,6 @@ class EuIdRecognizer:
             validators = [import_module(f"stdnum.{m}").is_valid for m, _ in formats]
             self._families.append((pattern, validators, score))
         self._codice = import_module("stdnum.it.codicefiscale").is_valid
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every EU national-ID-shaped value whose checksum holds."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every EU national-ID-shaped value whose checksum holds."""

@@ -12,6 +12,7 @@ import string
 from collections.abc import Iterator
 
 from resguardo.detect._text import Scan
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["EmailRecognizer", "IpRecognizer", "PlateRecognizer", "SecretRecognizer"]
@@ -22,16 +23,12 @@ _EMAIL = re.compile(
 _LOCAL = re.compile(r"[\w.%+-]")
 
 
-class EmailRecognizer:
+class EmailRecognizer(ScanRecognizer):
     """Email addresses (ASCII and internationalised local parts)."""
 
     name: str = "email"
     types: tuple[str, ...] = ("EMAIL",)
     max_length: int = 64 + 1 + 255
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every email address in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every email address in the scanned text."""
@@ -58,16 +55,12 @@ _IPV4 = re.compile(r"\d(?<![\d.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?!\.?\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:)?(?![\w:])")
 
 
-class IpRecognizer:
+class IpRecognizer(ScanRecognizer):
     """IPv4 and IPv6 addresses, validated by :mod:`ipaddress`."""
 
     name: str = "ip"
     types: tuple[str, ...] = ("IP_ADDRESS",)
     max_length: int = 45
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every valid IP address in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every valid IP address in the scanned text."""
@@ -128,16 +121,12 @@ _PEM_END = re.compile(r"-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY(?: BLOCK)?-
 PEM_MAX = 16384  # longest PEM private key we look for (an RSA-8192 key is ~6.5 KB)
 
 
-class SecretRecognizer:
+class SecretRecognizer(ScanRecognizer):
     """API keys, tokens, passwords after their label, JWTs and PEM private keys."""
 
     name: str = "secret"
     types: tuple[str, ...] = ("SECRET",)
     max_length: int = 4096  # JWTs and bearer tokens; PEM keys are handled by :meth:`pending`
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every secret-looking value in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every secret-looking value in the scanned text."""
@@ -181,16 +170,12 @@ _PLATE = re.compile(r"\d(?<![\w-]\d)\d{3}[ -]?[BCDFGHJKLMNPRSTVWXYZ]{3}(?![\w-])
 _OLD_PLATE = re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]?[ -]\d{4}[ -][A-Z]{1,2}(?![\w-])")
 
 
-class PlateRecognizer:
+class PlateRecognizer(ScanRecognizer):
     """Spanish car licence plates (current 0000-BBB format and the old provincial one)."""
 
     name: str = "plate"
     types: tuple[str, ...] = ("LICENSE_PLATE",)
     max_length: int = 12
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every licence-plate-shaped value in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every licence-plate-shaped value in the scanned text."""

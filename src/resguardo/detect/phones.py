@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import phonenumbers
 
 from resguardo.detect._text import Scan
+from resguardo.detect.recognizer import ScanRecognizer
 from resguardo.detect.types import Finding
 
 __all__ = ["PhoneRecognizer"]
@@ -34,7 +35,7 @@ def _spanish_national(digits: str, international: bool) -> str | None:
     return None
 
 
-class PhoneRecognizer:
+class PhoneRecognizer(ScanRecognizer):
     """Valid phone numbers in national (default region) or international format."""
 
     name: str = "phone"
@@ -43,10 +44,6 @@ class PhoneRecognizer:
 
     def __init__(self, region: str = "ES") -> None:
         self.region = region
-
-    def find(self, text: str) -> Iterator[Finding]:
-        """Every valid phone number in ``text``."""
-        return self.find_in(Scan(text))
 
     def find_in(self, scan: Scan) -> Iterator[Finding]:
         """Every valid phone number in the scanned text."""

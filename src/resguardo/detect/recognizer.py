@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 from resguardo.detect._text import Scan
 from resguardo.detect.types import Finding
 
-__all__ = ["Recognizer", "Registry", "Scan"]
+__all__ = ["Recognizer", "Registry", "Scan", "ScanRecognizer"]
 
 
 @runtime_checkable
@@ -23,6 +23,22 @@ class Recognizer(Protocol):
     def find(self, text: str) -> Iterable[Finding]:
         """Candidate findings in ``text`` (may overlap; the analyzer merges them)."""
         ...
+
+
+class ScanRecognizer:
+    """Base of the built-in recognizers: they work on a shared ``Scan`` of the text."""
+
+    name: str
+    types: tuple[str, ...]
+    max_length: int
+
+    def find(self, text: str) -> Iterator[Finding]:
+        """Candidate findings in ``text`` alone (the registry calls ``find_in`` instead)."""
+        return iter(self.find_in(Scan(text)))
+
+    def find_in(self, scan: Scan) -> Iterable[Finding]:
+        """Candidate findings in the scanned text."""
+        raise NotImplementedError
 
 
 @dataclass(frozen=True)
